@@ -1,0 +1,115 @@
+/**
+ * The contract between the core and a database dialect. A dialect is a small object the host builds
+ * (`sqlite(db)`, `postgres(sql)`, …) and passes in; the core never imports a driver and never asks which
+ * database it talks to: everything that differs between databases lives behind these methods.
+ * @module
+ */
+
+/**
+ * The rows one scope handle addresses. Exactly one shape holds: global (`userId`, `resourceType` and
+ * `resourceId` empty), user (`userId` set) or resource (`resourceType` and `resourceId` set). Empty
+ * strings instead of NULLs let the database's unique index enforce one row per scoped key.
+ */
+export interface Scope {
+  readonly extensionId: string;
+  readonly userId: string;
+  readonly resourceType: string;
+  readonly resourceId: string;
+}
+
+/** A stored row without its value, as a dialect returns it. */
+export interface RowInfo {
+  /** The table's primary key: the order in which maintenance jobs stream rows. */
+  readonly id: number;
+  readonly uuid: string;
+  readonly key: string;
+  readonly valueType: string;
+  readonly category: string | null;
+  readonly description: string | null;
+  readonly isEncrypted: boolean;
+  readonly size: number;
+  readonly version: number;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly createdBy: string | null;
+  readonly updatedBy: string | null;
+}
+
+/** A stored row with its value (plaintext, or the ASCII bytes of a Fernet token). */
+export interface Row extends RowInfo {
+  readonly value: Uint8Array;
+}
+
+/** Everything an upsert writes. On conflict the row keeps `id`, `uuid`, `createdAt`, `createdBy`. */
+export interface RowWrite extends Scope {
+  readonly key: string;
+  readonly value: Uint8Array;
+  readonly valueType: string;
+  readonly category: string | null;
+  readonly description: string | null;
+  readonly isEncrypted: boolean;
+  readonly size: number;
+  /** Used only when the row is new. */
+  readonly uuid: string;
+  readonly now: Date;
+  readonly writtenBy: string | null;
+}
+
+/**
+ * Which keys a listing covers: `key >= from` (or `key > from` when `fromExclusive`), and `key < to`
+ * when `to` is set. Bounds compare bytewise on UTF-8, the same order on every dialect.
+ */
+export interface KeyRange {
+  readonly from: string;
+  readonly fromExclusive: boolean;
+  readonly to: string | null;
+}
+
+/** A listing or count inside one scope. */
+export interface RowQuery {
+  readonly category: string | null;
+  readonly range: KeyRange;
+}
+
+/** One row that holds an encrypted value, with the identity its key may be bound to. */
+export interface EncryptedRow extends Scope {
+  readonly id: number;
+  readonly key: string;
+  readonly version: number;
+  readonly value: Uint8Array;
+}
+
+/** One embedded migration: the statements that apply it and those that undo it. */
+export interface Migration {
+  readonly tag: string;
+  readonly up: readonly string[];
+  readonly down: readonly string[];
+}
+
+/**
+ * A database dialect: the storage operations, each one atomic on its own.
+ * @example
+ * const storage = new ExtensionStorage({ dialect: sqlite(new Database('app.db')) });
+ */
+export interface Dialect {
+  /** Short name for messages and reports, e.g. `sqlite`. */
+  readonly name: string;
+  /** Applies the pending migrations under a lock; idempotent and safe under concurrent starts. */
+  migrate(): Promise<void>;
+  /** Undoes every applied migration and drops the migrations table: removes all the library created. */
+  migrateDown(): Promise<void>;
+  get(scope: Scope, key: string): Promise<Row | undefined>;
+  /** Inserts, or replaces the row with the same scoped key and increments its version. */
+  upsert(write: RowWrite): Promise<RowInfo>;
+  delete(scope: Scope, key: string): Promise<boolean>;
+  /** Rows in key order (bytewise), at most `limit`. */
+  list(scope: Scope, query: RowQuery, limit: number): Promise<RowInfo[]>;
+  count(scope: Scope, query: RowQuery): Promise<number>;
+  /** Up to `limit` encrypted rows with `id > afterId`, in id order. */
+  encryptedRows(afterId: number, limit: number): Promise<EncryptedRow[]>;
+  /**
+   * In one transaction, replaces the value of each row whose version is still the one given, without
+   * touching `version` or `updatedAt` (the logical value is unchanged); returns how many were replaced.
+   */
+  replaceValues(updates: readonly { id: number; version: number; value: Uint8Array }[]): Promise<number>;
+}

@@ -1,0 +1,75 @@
+/**
+ * The WHERE clauses every dialect shares, written once against Drizzle's dialect-neutral operators and
+ * named placeholders, so each dialect can prepare them once against its own table.
+ * @module
+ */
+import { and, eq, gt, gte, lt, sql, type Column, type SQL } from 'drizzle-orm';
+import type { RowQuery, Scope } from '../../dialect.js';
+
+/** The columns the clauses need, as every dialect's table has them. */
+export interface ScopedColumns {
+  readonly extensionId: Column;
+  readonly userId: Column;
+  readonly resourceType: Column;
+  readonly resourceId: Column;
+  readonly key: Column;
+  readonly category: Column;
+}
+
+/** The rows of one scope. Placeholders: extensionId, userId, resourceType, resourceId. */
+export function inScope(t: ScopedColumns): SQL {
+  return and(
+    eq(t.extensionId, sql.placeholder('extensionId')),
+    eq(t.userId, sql.placeholder('userId')),
+    eq(t.resourceType, sql.placeholder('resourceType')),
+    eq(t.resourceId, sql.placeholder('resourceId')),
+  ) as SQL;
+}
+
+/** One scoped key. Placeholders: those of `inScope`, and key. */
+export function atKey(t: ScopedColumns): SQL {
+  return and(inScope(t), eq(t.key, sql.placeholder('key'))) as SQL;
+}
+
+/**
+ * The statement variants a listing needs: each combination of filters is a different statement (an
+ * `OR ? IS NULL` in one statement would keep the planner from the index).
+ */
+export interface QueryShape {
+  readonly category: boolean;
+  readonly fromExclusive: boolean;
+  readonly bounded: boolean;
+}
+
+/** Number of distinct shapes: a cache of prepared statements can be an array this long. */
+export const QUERY_SHAPES = 8;
+
+/** The shape of a query, as an index into a cache of `QUERY_SHAPES` prepared statements. */
+export function shapeIndex(query: RowQuery): number {
+  return (query.category === null ? 0 : 1) | (query.range.fromExclusive ? 2 : 0) | (query.range.to === null ? 0 : 4);
+}
+
+/** The shape at a cache index. */
+export function shapeAt(index: number): QueryShape {
+  return { category: (index & 1) !== 0, fromExclusive: (index & 2) !== 0, bounded: (index & 4) !== 0 };
+}
+
+/** A listing's rows. Placeholders: those of `inScope`, from, and to / category when the shape has them. */
+export function matchesQuery(t: ScopedColumns, shape: QueryShape): SQL {
+  return and(
+    inScope(t),
+    shape.category ? eq(t.category, sql.placeholder('category')) : undefined,
+    shape.fromExclusive ? gt(t.key, sql.placeholder('from')) : gte(t.key, sql.placeholder('from')),
+    shape.bounded ? lt(t.key, sql.placeholder('to')) : undefined,
+  ) as SQL;
+}
+
+/** Values for the placeholders of `inScope`. */
+export function scopeParams(scope: Scope): Record<string, string> {
+  return { extensionId: scope.extensionId, userId: scope.userId, resourceType: scope.resourceType, resourceId: scope.resourceId };
+}
+
+/** Values for the placeholders of `matchesQuery`. */
+export function queryParams(scope: Scope, query: RowQuery): Record<string, string | null> {
+  return { ...scopeParams(scope), category: query.category, from: query.range.from, to: query.range.to };
+}

@@ -1,0 +1,231 @@
+/**
+ * The SQLite dialect on better-sqlite3. Every statement is a Drizzle query prepared once per dialect
+ * instance; better-sqlite3 runs them synchronously on the host's connection.
+ * @module
+ */
+import type { Database as BetterSqliteDatabase } from 'better-sqlite3';
+import { and, asc, count, eq, gt, sql } from 'drizzle-orm';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowWrite, Scope } from '../../dialect.js';
+import { DatabaseError, ValidationError } from '../../errors.js';
+import { atKey, matchesQuery, QUERY_SHAPES, queryParams, scopeParams, shapeAt, shapeIndex } from '../shared/conditions.js';
+import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
+import { migrations } from './migrations.js';
+import { extensionStorage as t } from './schema.js';
+
+/** What `sqlite()` accepts: the host's better-sqlite3 database, or its Drizzle database over one. */
+export type SqliteClient = BetterSqliteDatabase | BetterSQLite3Database<Record<string, unknown>>;
+
+/** How long a write waits for another process's lock, in total, before failing. */
+const BUSY_RETRY_MS = 10_000;
+
+const info = {
+  id: t.id,
+  uuid: t.uuid,
+  key: t.key,
+  valueType: t.valueType,
+  category: t.category,
+  description: t.description,
+  isEncrypted: t.isEncrypted,
+  size: t.size,
+  version: t.version,
+  createdAt: t.createdAt,
+  updatedAt: t.updatedAt,
+  createdBy: t.createdBy,
+  updatedBy: t.updatedBy,
+};
+
+const excluded = (column: { name: string }) => sql.raw(`excluded."${column.name}"`);
+
+function prepareStatements(db: BetterSQLite3Database) {
+  const placeholder = sql.placeholder;
+  const listShape = (index: number) =>
+    db.select(info).from(t).where(matchesQuery(t, shapeAt(index))).orderBy(asc(t.key)).limit(placeholder('limit')).prepare();
+  const countShape = (index: number) => db.select({ n: count() }).from(t).where(matchesQuery(t, shapeAt(index))).prepare();
+  return {
+    get: db.select({ ...info, value: t.value }).from(t).where(atKey(t)).prepare(),
+    upsert: db
+      .insert(t)
+      .values({
+        uuid: placeholder('uuid'),
+        extensionId: placeholder('extensionId'),
+        userId: placeholder('userId'),
+        resourceType: placeholder('resourceType'),
+        resourceId: placeholder('resourceId'),
+        key: placeholder('key'),
+        value: placeholder('value'),
+        valueType: placeholder('valueType'),
+        category: placeholder('category'),
+        description: placeholder('description'),
+        isEncrypted: placeholder('isEncrypted'),
+        size: placeholder('size'),
+        version: 1,
+        createdAt: placeholder('now'),
+        updatedAt: placeholder('now'),
+        createdBy: placeholder('writtenBy'),
+        updatedBy: placeholder('writtenBy'),
+      })
+      .onConflictDoUpdate({
+        target: [t.extensionId, t.userId, t.resourceType, t.resourceId, t.key],
+        set: {
+          value: excluded(t.value),
+          valueType: excluded(t.valueType),
+          category: excluded(t.category),
+          description: excluded(t.description),
+          isEncrypted: excluded(t.isEncrypted),
+          size: excluded(t.size),
+          version: sql`${t.version} + 1`,
+          updatedAt: excluded(t.updatedAt),
+          updatedBy: excluded(t.updatedBy),
+        },
+      })
+      .returning(info)
+      .prepare(),
+    delete: db.delete(t).where(atKey(t)).prepare(),
+    list: Array.from({ length: QUERY_SHAPES }, (_, index) => lazy(() => listShape(index))),
+    count: Array.from({ length: QUERY_SHAPES }, (_, index) => lazy(() => countShape(index))),
+    encryptedRows: db
+      .select({
+        id: t.id,
+        extensionId: t.extensionId,
+        userId: t.userId,
+        resourceType: t.resourceType,
+        resourceId: t.resourceId,
+        key: t.key,
+        version: t.version,
+        value: t.value,
+      })
+      .from(t)
+      .where(and(eq(t.isEncrypted, true), gt(t.id, placeholder('afterId'))))
+      .orderBy(asc(t.id))
+      .limit(placeholder('limit'))
+      .prepare(),
+    replaceValue: db
+      .update(t)
+      .set({ value: placeholder('value') as unknown as Buffer })
+      .where(and(eq(t.id, placeholder('id')), eq(t.version, placeholder('version'))))
+      .prepare(),
+  };
+}
+
+function lazy<T>(make: () => T): () => T {
+  let made: T | undefined;
+  return () => (made ??= make());
+}
+
+/** better-sqlite3 binds Buffers, not plain Uint8Arrays. */
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY_'));
+}
+
+/**
+ * A SQLite dialect over the host's better-sqlite3 database (or its Drizzle database).
+ * @example
+ * import Database from 'better-sqlite3';
+ * const storage = new ExtensionStorage({ dialect: sqlite(new Database('app.db')) });
+ */
+export function sqlite(client: SqliteClient): Dialect {
+  const raw = rawClient(client);
+  const db = drizzle({ client: raw });
+  let statements: ReturnType<typeof prepareStatements> | undefined;
+  // Statements are prepared after migrate(): SQLite refuses to prepare against a missing table.
+  const prepared = () => (statements ??= prepareStatements(db));
+
+  /** Runs one operation, retrying while another process holds the write lock, and wraps driver errors. */
+  async function run<T>(operation: string, body: () => T): Promise<T> {
+    const deadline = Date.now() + BUSY_RETRY_MS;
+    for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
+      try {
+        return body();
+      } catch (error) {
+        if (isBusy(error) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random())));
+          continue;
+        }
+        throw new DatabaseError(`sqlite: ${operation} failed`, error);
+      }
+    }
+  }
+
+  const migrationSession: MigrationSession = {
+    createLedger: async () => {
+      raw.exec(`CREATE TABLE IF NOT EXISTS "${LEDGER_TABLE}" ("tag" text PRIMARY KEY NOT NULL, "applied_at" integer NOT NULL)`);
+    },
+    appliedTags: async () => raw.prepare(`SELECT "tag" FROM "${LEDGER_TABLE}"`).pluck().all() as string[],
+    execute: async (statement) => {
+      raw.exec(statement);
+    },
+    record: async (tag) => {
+      raw.prepare(`INSERT INTO "${LEDGER_TABLE}" ("tag", "applied_at") VALUES (?, ?)`).run(tag, Date.now());
+    },
+    forget: async (tag) => {
+      raw.prepare(`DELETE FROM "${LEDGER_TABLE}" WHERE "tag" = ?`).run(tag);
+    },
+    dropLedger: async () => {
+      raw.exec(`DROP TABLE IF EXISTS "${LEDGER_TABLE}"`);
+    },
+  };
+
+  /** Holds SQLite's write lock for the whole migration, so concurrent starts apply it once. */
+  async function locked(body: (session: MigrationSession) => Promise<void>): Promise<void> {
+    await run('migration lock', () => raw.exec('BEGIN IMMEDIATE'));
+    try {
+      await body(migrationSession);
+      raw.exec('COMMIT');
+    } catch (error) {
+      if (raw.inTransaction) raw.exec('ROLLBACK');
+      throw error;
+    }
+    statements = undefined;
+  }
+
+  return Object.freeze({
+    name: 'sqlite',
+    migrate: () => locked((session) => applyMigrations('sqlite', session, migrations)),
+    migrateDown: () => locked((session) => revertMigrations('sqlite', session, migrations)),
+
+    get: (scope: Scope, key: string) =>
+      run('get', () => prepared().get.get({ ...scopeParams(scope), key }) as Row | undefined),
+
+    upsert: (write: RowWrite) =>
+      run('upsert', () => {
+        return prepared().upsert.get({ ...write, value: toBuffer(write.value) }) as RowInfo;
+      }),
+
+    delete: (scope: Scope, key: string) =>
+      run('delete', () => prepared().delete.run({ ...scopeParams(scope), key }).changes > 0),
+
+    list: (scope: Scope, query: RowQuery, limit: number) =>
+      run('list', () => prepared().list[shapeIndex(query)]!().all({ ...queryParams(scope, query), limit }) as RowInfo[]),
+
+    count: (scope: Scope, query: RowQuery) =>
+      run('count', () => (prepared().count[shapeIndex(query)]!().get(queryParams(scope, query)) as { n: number }).n),
+
+    encryptedRows: (afterId: number, limit: number) =>
+      run('read encrypted rows', () => prepared().encryptedRows.all({ afterId, limit }) as EncryptedRow[]),
+
+    replaceValues: (updates: readonly { id: number; version: number; value: Uint8Array }[]) =>
+      run('replace values', () =>
+        raw.transaction(() => {
+          let replaced = 0;
+          for (const update of updates) {
+            replaced += prepared().replaceValue.run({ ...update, value: toBuffer(update.value) }).changes;
+          }
+          return replaced;
+        })(),
+      ),
+  });
+}
+
+function rawClient(client: SqliteClient): BetterSqliteDatabase {
+  const candidate = (client as { $client?: unknown }).$client ?? client;
+  if (typeof (candidate as BetterSqliteDatabase | null)?.prepare !== 'function' || !('inTransaction' in (candidate as object))) {
+    throw new ValidationError('"db" expected a better-sqlite3 Database or a Drizzle BetterSQLite3Database');
+  }
+  return candidate as BetterSqliteDatabase;
+}

@@ -1,0 +1,24 @@
+/**
+ * extension-storage: scoped, durable, optionally encrypted key-value storage for a host application's
+ * extensions, inside the host's own SQL database. This entry point imports no database driver; pick a
+ * dialect from `extension-storage/sqlite` (and the other dialect subpaths).
+ * @module
+ */
+export { ExtensionStorage, DEFAULT_MAX_VALUE_BYTES } from './storage.js';
+export type { ExtensionStorageOptions, ExtensionOptions } from './storage.js';
+export { ExtensionHandle } from './extension.js';
+export { ScopeHandle } from './scope.js';
+export type { GetJSONOptions, SetJSONOptions } from './scope.js';
+export type { Entry, EntryInfo, ListFilter, ListOptions, Limits, Page, SetOptions, User, UserId, Value } from './types.js';
+export type { Dialect, EncryptedRow, KeyRange, Migration, Row, RowInfo, RowQuery, RowWrite, Scope } from './dialect.js';
+export type { StandardSchemaV1 } from './standard-schema.js';
+export {
+  DatabaseError,
+  DecryptionFailedError,
+  EncryptionKeyMissingError,
+  ExtensionStorageError,
+  UnauthenticatedError,
+  ValidationError,
+  ValueTooLargeError,
+} from './errors.js';
+export type { ErrorCode } from './errors.js';

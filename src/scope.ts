@@ -1,0 +1,217 @@
+/**
+ * Scope handles: the operations on one extension's global, user or resource space. A handle holds no
+ * connection and does no I/O until an operation is called.
+ * @module
+ */
+import { decodeCursor, encodeCursor, type CursorContext } from './cursor.js';
+import type { Dialect, RowInfo, Scope } from './dialect.js';
+import { EncryptionKeyMissingError, ValidationError } from './errors.js';
+import { listingRange } from './key-range.js';
+import type { RowCipher } from './row-cipher.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
+import type { Entry, EntryInfo, ListFilter, ListOptions, Page, SetOptions, Value } from './types.js';
+import * as validate from './validation.js';
+
+const DEFAULT_PAGE_SIZE = 25;
+const OCTET_STREAM = 'application/octet-stream';
+const TEXT_UTF8 = 'text/plain; charset=utf-8';
+const JSON_TYPE = 'application/json';
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** What every handle of one storage shares. */
+export interface StorageContext {
+  readonly dialect: Dialect;
+  readonly maxValueBytes: number;
+  readonly cipher: RowCipher | null;
+}
+
+/** Options of `getJSON`. */
+export interface GetJSONOptions<T> {
+  /** A Standard Schema (zod, valibot, arktype, …) the stored value must satisfy. */
+  readonly schema?: StandardSchemaV1<unknown, T>;
+}
+
+/** Options of `setJSON`. */
+export interface SetJSONOptions<T> extends Omit<SetOptions, 'valueType'>, GetJSONOptions<T> {
+  /** Defaults to `application/json`. */
+  readonly valueType?: string;
+}
+
+/**
+ * Reads and writes the entries of one scope.
+ * @example
+ * await ext.global.set('config', '{"theme":"dark"}', { valueType: 'application/json' });
+ * const text = await ext.global.getText('config');
+ */
+export class ScopeHandle {
+  readonly #context: StorageContext;
+  readonly #resolve: () => { scope: Scope; userId: string | null };
+
+  /** @internal Handles come from `storage.extension(...)`. */
+  constructor(context: StorageContext, resolve: () => { scope: Scope; userId: string | null }) {
+    this.#context = context;
+    this.#resolve = resolve;
+  }
+
+  /** The entry with its value, or `null`. */
+  async get(key: string): Promise<Entry | null> {
+    const checkedKey = validate.key(key);
+    const { scope } = this.#resolve();
+    const row = await this.#context.dialect.get(scope, checkedKey);
+    if (row === undefined) return null;
+    const { cipher } = this.#context;
+    const value = row.isEncrypted ? requireCipher(cipher, 'read').decrypt(scope, checkedKey, row.value) : row.value;
+    return { ...toEntryInfo(row), value: plainBytes(value) };
+  }
+
+  /** The value's bytes, or `null`. */
+  async getValue(key: string): Promise<Uint8Array | null> {
+    return (await this.get(key))?.value ?? null;
+  }
+
+  /** The value decoded as UTF-8, or `null`; a value that is not UTF-8 is a `VALIDATION` error. */
+  async getText(key: string): Promise<string | null> {
+    const value = await this.getValue(key);
+    return value === null ? null : decodeText(key, value);
+  }
+
+  /**
+   * The value parsed as JSON (and checked against `schema` when given), or `null`.
+   * @example
+   * const prefs = await ext.user.getJSON('prefs', { schema: z.object({ theme: z.string() }) });
+   */
+  async getJSON<T = unknown>(key: string, options: GetJSONOptions<T> = {}): Promise<T | null> {
+    const text = await this.getText(key);
+    if (text === null) return null;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new ValidationError(`"${key}" expected a JSON value, got text that does not parse`);
+    }
+    return options.schema ? conform(options.schema, parsed, key) : (parsed as T);
+  }
+
+  /**
+   * Creates or replaces an entry: value, value type, category and description all take the new values.
+   * Returns the written entry's metadata.
+   */
+  async set(key: string, value: Value, options: SetOptions = {}): Promise<EntryInfo> {
+    const checkedKey = validate.key(key);
+    const bytes = validate.value(value, this.#context.maxValueBytes);
+    const valueType = validate.valueType(options.valueType ?? (typeof value === 'string' ? TEXT_UTF8 : OCTET_STREAM));
+    const category = validate.category(options.category);
+    const description = validate.description(options.description);
+    const encrypt = validate.flag('encrypt', options.encrypt);
+    const { scope, userId } = this.#resolve();
+    const stored = encrypt ? requireCipher(this.#context.cipher, 'write').encrypt(scope, checkedKey, bytes) : bytes;
+    const row = await this.#context.dialect.upsert({
+      ...scope,
+      key: checkedKey,
+      value: stored,
+      valueType,
+      category,
+      description,
+      isEncrypted: encrypt,
+      size: bytes.byteLength,
+      uuid: crypto.randomUUID(),
+      now: new Date(),
+      writtenBy: userId,
+    });
+    return toEntryInfo(row);
+  }
+
+  /** Stores `value` as JSON (after checking it against `schema` when given). */
+  async setJSON<T>(key: string, value: T, options: SetJSONOptions<T> = {}): Promise<EntryInfo> {
+    const { schema, ...setOptions } = options;
+    const checked = schema ? await conform(schema, value, key) : value;
+    const text = JSON.stringify(checked);
+    if (text === undefined) throw new ValidationError(`"value" expected a JSON-serialisable value, got ${typeof value}`);
+    return this.set(key, text, { ...setOptions, valueType: options.valueType ?? JSON_TYPE });
+  }
+
+  /** Removes an entry; `true` when there was one. */
+  async delete(key: string): Promise<boolean> {
+    const checkedKey = validate.key(key);
+    return this.#context.dialect.delete(this.#resolve().scope, checkedKey);
+  }
+
+  /**
+   * One page of entries (metadata only) in key order. Pages follow each other by key, not by offset,
+   * so every page costs the same.
+   * @example
+   * let cursor = null;
+   * do { const page = await scope.list({ prefix: 'cfg/', cursor }); cursor = page.nextCursor; } while (cursor);
+   */
+  async list(options: ListOptions = {}): Promise<Page> {
+    const limit = validate.limit(options.limit ?? DEFAULT_PAGE_SIZE);
+    const filter = this.#filter(options);
+    const afterKey = options.cursor === undefined || options.cursor === null ? null : decodeCursor(filter, options.cursor);
+    const range = listingRange(filter.prefix, afterKey);
+    const rows = await this.#context.dialect.list(filter.scope, { category: filter.category, range }, limit + 1);
+    const items = rows.slice(0, limit).map(toEntryInfo);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor(filter, last.key) : null };
+  }
+
+  /** How many entries `list` with the same filters would return across all pages. */
+  async count(filter: ListFilter = {}): Promise<number> {
+    const context = this.#filter(filter);
+    return this.#context.dialect.count(context.scope, { category: context.category, range: listingRange(context.prefix, null) });
+  }
+
+  #filter(filter: ListFilter): CursorContext {
+    const category = validate.category(filter.category);
+    const prefix = filter.prefix === undefined ? '' : validate.prefix(filter.prefix);
+    return { scope: this.#resolve().scope, category, prefix };
+  }
+}
+
+function requireCipher(cipher: RowCipher | null, purpose: 'read' | 'write'): RowCipher {
+  if (cipher) return cipher;
+  throw new EncryptionKeyMissingError(
+    purpose === 'write'
+      ? '"encrypt" needs the storage option "encryptionKeys"; nothing was written'
+      : 'an encrypted entry needs the storage option "encryptionKeys" to be read',
+  );
+}
+
+function toEntryInfo(row: RowInfo): EntryInfo {
+  return {
+    key: row.key,
+    uuid: row.uuid,
+    valueType: row.valueType,
+    category: row.category,
+    description: row.description,
+    encrypted: row.isEncrypted,
+    version: row.version,
+    size: row.size,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    createdBy: row.createdBy,
+    updatedBy: row.updatedBy,
+  };
+}
+
+/** Drivers hand out Buffers; callers get plain Uint8Array views of the same memory. */
+function plainBytes(bytes: Uint8Array): Uint8Array {
+  return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function decodeText(key: string, bytes: Uint8Array): string {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    throw new ValidationError(`"${key}" expected a UTF-8 text value, got bytes that are not UTF-8`);
+  }
+}
+
+async function conform<T>(schema: StandardSchemaV1<unknown, T>, input: unknown, key: string): Promise<T> {
+  const result = await schema['~standard'].validate(input);
+  if (result.issues) {
+    const issues = result.issues.map((issue) => issue.message).join('; ');
+    throw new ValidationError(`"${key}" does not match the schema: ${issues}`);
+  }
+  return result.value;
+}
+

@@ -1,0 +1,73 @@
+/**
+ * `ExtensionStorage`: the object a host creates once, with its database dialect, and asks for
+ * per-extension handles.
+ * @module
+ */
+import type { Dialect } from './dialect.js';
+import { ValidationError } from './errors.js';
+import { ExtensionHandle, type UserSource } from './extension.js';
+import type { StorageContext } from './scope.js';
+import type { Limits, User } from './types.js';
+import * as validate from './validation.js';
+
+/** 16 MiB − 1, the largest value the reference implementation stores. */
+export const DEFAULT_MAX_VALUE_BYTES = 16 * 1024 * 1024 - 1;
+
+/** Options of `new ExtensionStorage(...)`. */
+export interface ExtensionStorageOptions {
+  /** The database, e.g. `sqlite(new Database('app.db'))`. */
+  readonly dialect: Dialect;
+  /** Returns the caller's user (or nothing), e.g. from AsyncLocalStorage; asked at every user-scope operation. */
+  readonly user?: () => User | undefined | null;
+  readonly limits?: Partial<Limits>;
+}
+
+/** Options of `storage.extension(...)`. */
+export interface ExtensionOptions {
+  /** The caller's user; overrides the storage-wide `user` function. `null` means no user. */
+  readonly user?: User | null;
+}
+
+/**
+ * Scoped key-value storage for a host's extensions, inside the host's database.
+ * @example
+ * const storage = new ExtensionStorage({ dialect: sqlite(new Database('app.db')) });
+ * await storage.migrate();
+ * const ext = storage.extension('acme.my-ext', { user: { id: 42 } });
+ * await ext.user.set('prefs', 'compact');
+ */
+export class ExtensionStorage {
+  readonly #context: StorageContext;
+  readonly #user: UserSource;
+
+  constructor(options: ExtensionStorageOptions) {
+    if (typeof options !== 'object' || options === null || typeof options.dialect?.upsert !== 'function') {
+      throw new ValidationError('"dialect" expected a dialect such as sqlite(db), got none');
+    }
+    if (options.user !== undefined && typeof options.user !== 'function') {
+      throw new ValidationError(`"user" expected a function returning the caller's user, got ${typeof options.user}`);
+    }
+    const maxValueBytes = validate.positiveInteger('limits.maxValueBytes', options.limits?.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES);
+    this.#context = Object.freeze({ dialect: options.dialect, maxValueBytes, cipher: null });
+    this.#user = options.user;
+  }
+
+  /** Creates or upgrades the library's table; idempotent, safe to call on every start and from many processes. */
+  migrate(): Promise<void> {
+    return this.#context.dialect.migrate();
+  }
+
+  /** Removes everything `migrate()` created, data included. */
+  migrateDown(): Promise<void> {
+    return this.#context.dialect.migrateDown();
+  }
+
+  /**
+   * The handle of one extension (`publisher.name`). No I/O: create one per request.
+   * @example
+   * const ext = storage.extension('acme.my-ext', { user: { id: 42 } });
+   */
+  extension(extensionId: string, options: ExtensionOptions = {}): ExtensionHandle {
+    return new ExtensionHandle(this.#context, extensionId, options.user === undefined ? this.#user : options.user);
+  }
+}

@@ -1,0 +1,16 @@
+import { defineConfig } from 'tsup';
+
+// One entry per subpath export: the root imports no driver; each dialect is reached only through its own.
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    sqlite: 'src/dialects/sqlite/index.ts',
+  },
+  format: ['esm', 'cjs'],
+  dts: true,
+  clean: true,
+  sourcemap: true,
+  target: 'node20',
+  splitting: true,
+  treeshake: true,
+});
