@@ -1,0 +1,25 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { sqlite } from '../../src/dialects/sqlite/index.js';
+import { conformance } from './suite.js';
+
+// A WAL file, handed over as the host's Drizzle database (the other accepted form of sqlite()).
+conformance({
+  name: 'sqlite (WAL file, via Drizzle)',
+  async open() {
+    const folder = mkdtempSync(join(tmpdir(), 'extension-storage-'));
+    const db = new Database(join(folder, 'app.db'));
+    db.pragma('journal_mode = WAL');
+    return {
+      dialect: sqlite(drizzle({ client: db })),
+      clear: async () => void db.exec('DELETE FROM extension_storage'),
+      close: async () => {
+        db.close();
+        rmSync(folder, { recursive: true, force: true });
+      },
+    };
+  },
+});

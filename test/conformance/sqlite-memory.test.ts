@@ -1,0 +1,15 @@
+import Database from 'better-sqlite3';
+import { sqlite } from '../../src/dialects/sqlite/index.js';
+import { conformance } from './suite.js';
+
+conformance({
+  name: 'sqlite (in-memory)',
+  async open() {
+    const db = new Database(':memory:');
+    return {
+      dialect: sqlite(db),
+      clear: async () => void db.exec('DELETE FROM extension_storage'),
+      close: async () => void db.close(),
+    };
+  },
+});

@@ -1,0 +1,53 @@
+/**
+ * The conformance suite: every behavioural test of the library, run unchanged against every dialect.
+ * A dialect file calls `conformance(factory)`; the cases live in the files imported below.
+ */
+import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
+import { ExtensionStorage, type Dialect, type ExtensionStorageOptions } from '../../src/index.js';
+import { coreCases } from './core.cases.js';
+import type { DialectFactory, Harness } from './harness.js';
+import { modelCases } from './model.cases.js';
+import { orderingCases } from './ordering.cases.js';
+
+/** What the case files get: the dialect under test and a way to build storages over it. */
+export interface SuiteContext {
+  readonly name: string;
+  dialect(): Dialect;
+  storage(options?: Omit<ExtensionStorageOptions, 'dialect'>): ExtensionStorage;
+  /** `it`, unless the dialect declared it skips this test (then `it.skip`, with the reason in the name). */
+  readonly test: (name: string, body: () => Promise<void>, timeout?: number) => void;
+}
+
+export function conformance(factory: DialectFactory): void {
+  const unavailable = factory.unavailable?.() ?? null;
+  describe.skipIf(unavailable !== null)(`conformance: ${factory.name}`, () => {
+    let harness: Harness;
+    beforeAll(async () => {
+      harness = await factory.open();
+      await harness.dialect.migrate();
+    }, 120_000);
+    afterAll(async () => {
+      await harness?.close();
+    });
+    beforeEach(async () => {
+      await harness.clear();
+    });
+
+    const context: SuiteContext = {
+      name: factory.name,
+      dialect: () => harness.dialect,
+      storage: (options = {}) => new ExtensionStorage({ ...options, dialect: harness.dialect }),
+      test: (name, body, timeout) => {
+        const reason = factory.skips?.[name];
+        if (reason) it.skip(`${name} (skipped on ${factory.name}: ${reason})`, body);
+        else it(name, body, timeout);
+      },
+    };
+    coreCases(context);
+    orderingCases(context);
+    modelCases(context);
+  });
+  if (unavailable !== null) {
+    console.warn(`!!! conformance: ${factory.name} skipped: ${unavailable}`);
+  }
+}
