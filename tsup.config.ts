@@ -5,6 +5,10 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     sqlite: 'src/dialects/sqlite/index.ts',
+    postgres: 'src/dialects/postgres/index.ts',
+    pglite: 'src/dialects/pglite/index.ts',
+    mysql: 'src/dialects/mysql/index.ts',
+    fernet: 'src/crypto/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -9,6 +9,8 @@ export interface Harness {
   readonly dialect: Dialect;
   /** Deletes every row of the library's table. */
   clear(): Promise<void>;
+  /** Names of the tables in the database under test. */
+  tables(): Promise<string[]>;
   close(): Promise<void>;
 }
 

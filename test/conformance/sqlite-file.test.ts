@@ -16,6 +16,7 @@ conformance({
     return {
       dialect: sqlite(drizzle({ client: db })),
       clear: async () => void db.exec('DELETE FROM extension_storage'),
+      tables: async () => db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[],
       close: async () => {
         db.close();
         rmSync(folder, { recursive: true, force: true });

@@ -9,6 +9,7 @@ conformance({
     return {
       dialect: sqlite(db),
       clear: async () => void db.exec('DELETE FROM extension_storage'),
+      tables: async () => db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[],
       close: async () => void db.close(),
     };
   },

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import { ExtensionStorage, type Dialect, type ExtensionStorageOptions } from '../../src/index.js';
 import { coreCases } from './core.cases.js';
 import type { DialectFactory, Harness } from './harness.js';
+import { migrationCases } from './migration.cases.js';
 import { modelCases } from './model.cases.js';
 import { orderingCases } from './ordering.cases.js';
 
@@ -13,6 +14,8 @@ import { orderingCases } from './ordering.cases.js';
 export interface SuiteContext {
   readonly name: string;
   dialect(): Dialect;
+  /** Names of the tables in the database under test. */
+  tables(): Promise<string[]>;
   storage(options?: Omit<ExtensionStorageOptions, 'dialect'>): ExtensionStorage;
   /** `it`, unless the dialect declared it skips this test (then `it.skip`, with the reason in the name). */
   readonly test: (name: string, body: () => Promise<void>, timeout?: number) => void;
@@ -36,6 +39,7 @@ export function conformance(factory: DialectFactory): void {
     const context: SuiteContext = {
       name: factory.name,
       dialect: () => harness.dialect,
+      tables: () => harness.tables(),
       storage: (options = {}) => new ExtensionStorage({ ...options, dialect: harness.dialect }),
       test: (name, body, timeout) => {
         const reason = factory.skips?.[name];
@@ -46,6 +50,7 @@ export function conformance(factory: DialectFactory): void {
     coreCases(context);
     orderingCases(context);
     modelCases(context);
+    migrationCases(context);
   });
   if (unavailable !== null) {
     console.warn(`!!! conformance: ${factory.name} skipped: ${unavailable}`);
