@@ -138,11 +138,12 @@ export function sqlite(client: SqliteClient): Dialect {
 
   /** Runs one operation, retrying while another process holds the write lock, and wraps driver errors. */
   async function run<T>(operation: string, body: () => T): Promise<T> {
-    const deadline = Date.now() + BUSY_RETRY_MS;
+    let deadline = 0;
     for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
       try {
         return body();
       } catch (error) {
+        deadline ||= Date.now() + BUSY_RETRY_MS;
         if (isBusy(error) && Date.now() < deadline) {
           await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random())));
           continue;

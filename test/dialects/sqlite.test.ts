@@ -1,0 +1,88 @@
+/**
+ * SQLite-specific checks: the query plans of the hot statements, and two processes on one WAL file.
+ */
+import Database from 'better-sqlite3';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ExtensionStorage } from '../../src/index.js';
+import { sqlite } from '../../src/dialects/sqlite/index.js';
+
+const folder = mkdtempSync(join(tmpdir(), 'extension-storage-sqlite-'));
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+describe('query plans', () => {
+  it('every hot query is answered from an index, listing without a sort', async () => {
+    const db = new Database(':memory:');
+    const statements = new Set<string>();
+    const prepare = db.prepare.bind(db);
+    // Record the SQL the dialect prepares (the real statements run unchanged).
+    db.prepare = ((source: string) => {
+      statements.add(source);
+      return prepare(source);
+    }) as typeof db.prepare;
+    const storage = new ExtensionStorage({ dialect: sqlite(db) });
+    await storage.migrate();
+    const ext = storage.extension('acme.plans');
+    for (let i = 0; i < 2000; i++) await ext.global.set(`k${i}`, 'v', { category: i % 2 ? 'odd' : 'even' });
+    db.exec('ANALYZE');
+    const first = await ext.global.list({ limit: 5 });
+    await ext.global.list({ limit: 5, cursor: first.nextCursor });
+    await ext.global.list({ limit: 5, category: 'odd', prefix: 'k1' });
+    await ext.global.count({ prefix: 'k1' });
+    await ext.global.count({ category: 'even' });
+    await ext.global.get('k1');
+    await ext.global.delete('k1');
+
+    const plans = [...statements]
+      .filter((source) => /^\s*(select|delete|insert)/i.test(source) && source.includes('extension_storage"') && !source.includes('migrations'))
+      .map((source) => {
+        const params = Object.fromEntries([...source.matchAll(/[:@$](\w+)/g)].map(([, name]) => [name, 'x']));
+        const positional = (source.match(/\?/g) ?? []).map(() => 'x');
+        const plan = prepare(`EXPLAIN QUERY PLAN ${source}`)
+          .all(...(positional.length ? positional : [params]))
+          .map((row) => (row as { detail: string }).detail)
+          .join(' | ');
+        return { source, plan };
+      });
+    expect(plans.length).toBeGreaterThanOrEqual(6);
+    for (const { source, plan } of plans) {
+      expect(plan, source).not.toMatch(/SCAN extension_storage(?! USING)/);
+      expect(plan, source).not.toMatch(/TEMP B-TREE/);
+      if (/^\s*select/i.test(source) && !/is_encrypted/.test(source)) {
+        expect(plan, source).toMatch(/USING (COVERING )?INDEX extension_storage_scoped_(key|category)/);
+      }
+      if (/"category" = \?/.test(source)) expect(plan, source).toMatch(/extension_storage_scoped_category/);
+    }
+  }, 30_000);
+});
+
+describe('two processes on one WAL file', () => {
+  it('interleaved writers lose nothing and never see "database is locked"', async () => {
+    const file = join(folder, 'shared.db');
+    const setup = new Database(file);
+    setup.pragma('journal_mode = WAL');
+    const storage = new ExtensionStorage({ dialect: sqlite(setup) });
+    await storage.migrate();
+    const writers = 2;
+    const perWriter = 300;
+    const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
+    const script = join(process.cwd(), 'test', 'dialects', 'sqlite-writer.ts');
+    const runs = await Promise.all(
+      Array.from({ length: writers }, (_, index) =>
+        promisify(execFile)(tsx, [script, file, String(index), String(writers), String(perWriter)], { timeout: 60_000 }),
+      ),
+    );
+    for (const { stdout } of runs) expect(JSON.parse(stdout)).toEqual({ errors: [] });
+    const scope = storage.extension('acme.writers').global;
+    expect(await scope.count({ prefix: 'key-' })).toBe(writers * perWriter);
+    for (let i = 0; i < writers * perWriter; i++) {
+      expect(await scope.getText(`key-${String(i).padStart(6, '0')}`)).toBe(`written by ${i % writers}`);
+    }
+    expect((await scope.get('shared'))?.version).toBe(writers * perWriter);
+    setup.close();
+  }, 90_000);
+});
