@@ -109,7 +109,8 @@ export interface Dialect {
   encryptedRows(afterId: number, limit: number): Promise<EncryptedRow[]>;
   /**
    * In one transaction, replaces the value of each row whose version is still the one given, without
-   * touching `version` or `updatedAt` (the logical value is unchanged); returns how many were replaced.
+   * touching `version` or `updatedAt` (the logical value is unchanged). Returns the ids it did not
+   * replace because the row's version had moved on or the row was gone.
    */
-  replaceValues(updates: readonly { id: number; version: number; value: Uint8Array }[]): Promise<number>;
+  replaceValues(updates: readonly { id: number; version: number; value: Uint8Array }[]): Promise<number[]>;
 }

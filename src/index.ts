@@ -12,6 +12,9 @@ export type { GetJSONOptions, SetJSONOptions } from './scope.js';
 export type { Entry, EntryInfo, ListFilter, ListOptions, Limits, Page, SetOptions, User, UserId, Value } from './types.js';
 export type { Dialect, EncryptedRow, KeyRange, Migration, Row, RowInfo, RowQuery, RowWrite, Scope } from './dialect.js';
 export type { StandardSchemaV1 } from './standard-schema.js';
+export type { EncryptionKey, EncryptionKeyBinding } from './crypto/storage-cipher.js';
+export type { BackendChoice } from './crypto/backend.js';
+export type { RotateKeysOptions, RotationProgress, RotationResult } from './rotation.js';
 export {
   DatabaseError,
   DecryptionFailedError,

@@ -3,9 +3,12 @@
  * per-extension handles.
  * @module
  */
+import type { BackendChoice } from './crypto/backend.js';
+import { StorageCipher, type EncryptionKey, type EncryptionKeyBinding } from './crypto/storage-cipher.js';
 import type { Dialect } from './dialect.js';
-import { ValidationError } from './errors.js';
+import { EncryptionKeyMissingError, ValidationError } from './errors.js';
 import { ExtensionHandle, type UserSource } from './extension.js';
+import { rotateKeys, type RotateKeysOptions, type RotationResult } from './rotation.js';
 import type { StorageContext } from './scope.js';
 import type { Limits, User } from './types.js';
 import * as validate from './validation.js';
@@ -20,6 +23,18 @@ export interface ExtensionStorageOptions {
   /** Returns the caller's user (or nothing), e.g. from AsyncLocalStorage; asked at every user-scope operation. */
   readonly user?: () => User | undefined | null;
   readonly limits?: Partial<Limits>;
+  /**
+   * Keys for `set(..., { encrypt: true })`: a secret string (hashed with SHA-256 into a key, as
+   * `deriveFernetKey`), 32 raw key bytes, or a non-empty list of them. The first encrypts; all decrypt.
+   */
+  readonly encryptionKeys?: EncryptionKey | readonly EncryptionKey[];
+  /**
+   * `'scope'` (default): each row's key is derived from the configured key and the row's identity, so a
+   * token copied to another row does not decrypt. `'none'`: one key for the whole table, as the reference.
+   */
+  readonly encryptionKeyBinding?: EncryptionKeyBinding;
+  /** Crypto implementation: `'auto'` (node:crypto where present, else pure JS), `'native'` or `'portable'`. */
+  readonly cryptoBackend?: BackendChoice;
 }
 
 /** Options of `storage.extension(...)`. */
@@ -48,7 +63,11 @@ export class ExtensionStorage {
       throw new ValidationError(`"user" expected a function returning the caller's user, got ${typeof options.user}`);
     }
     const maxValueBytes = validate.positiveInteger('limits.maxValueBytes', options.limits?.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES);
-    this.#context = Object.freeze({ dialect: options.dialect, maxValueBytes, cipher: null });
+    const cipher =
+      options.encryptionKeys === undefined
+        ? null
+        : new StorageCipher(options.encryptionKeys, options.encryptionKeyBinding ?? 'scope', options.cryptoBackend ?? 'auto');
+    this.#context = Object.freeze({ dialect: options.dialect, maxValueBytes, cipher });
     this.#user = options.user;
   }
 
@@ -60,6 +79,19 @@ export class ExtensionStorage {
   /** Removes everything `migrate()` created, data included. */
   migrateDown(): Promise<void> {
     return this.#context.dialect.migrateDown();
+  }
+
+  /**
+   * Re-encrypts every encrypted row under the first of `encryptionKeys`, in batches, without losing a
+   * write the application makes meanwhile; safe to interrupt and run again.
+   * @example
+   * const storage = new ExtensionStorage({ dialect, encryptionKeys: [newSecret, oldSecret] });
+   * const { rotated, failed } = await storage.rotateKeys();
+   */
+  rotateKeys(options?: RotateKeysOptions): Promise<RotationResult> {
+    const { cipher, dialect } = this.#context;
+    if (cipher === null) return Promise.reject(new EncryptionKeyMissingError('"rotateKeys" needs the storage option "encryptionKeys"'));
+    return rotateKeys(dialect, cipher, options);
   }
 
   /**

@@ -212,13 +212,11 @@ export function sqlite(client: SqliteClient): Dialect {
 
     replaceValues: (updates: readonly { id: number; version: number; value: Uint8Array }[]) =>
       run('replace values', () =>
-        raw.transaction(() => {
-          let replaced = 0;
-          for (const update of updates) {
-            replaced += prepared().replaceValue.run({ ...update, value: toBuffer(update.value) }).changes;
-          }
-          return replaced;
-        })(),
+        raw.transaction(() =>
+          updates
+            .filter((update) => prepared().replaceValue.run({ ...update, value: toBuffer(update.value) }).changes === 0)
+            .map((update) => update.id),
+        )(),
       ),
   });
 }

@@ -1,0 +1,133 @@
+/**
+ * Encryption at rest for the storage: Fernet tokens under keys derived from the configured secrets,
+ * bound by default to each row's identity so a token copied into another row does not decrypt.
+ *
+ * Key derivation (normative; reimplementable in any language):
+ *   master key M (32 bytes)  = SHA-256(UTF-8(secret))   for a string secret (as `deriveFernetKey`)
+ *                            = the 32 bytes themselves  for a Uint8Array key
+ *   binding 'none':  row key = M                        (the reference implementation's single key)
+ *   binding 'scope': row key = HKDF-SHA256(IKM = M, salt = empty, L = 32,
+ *                              info = "extension-storage/row-key/v1" ‖ 0x00 ‖ SHA-256(identity))
+ *     identity = for each of extension_id, user_id, resource_type, resource_id, key (in that order,
+ *                '' for scope columns that do not apply): u32 big-endian byte length ‖ UTF-8 bytes
+ *   The row key's first 16 bytes sign and the last 16 encrypt, as in any Fernet key.
+ * @module
+ */
+import type { Scope } from '../dialect.js';
+import { DecryptionFailedError, ValidationError } from '../errors.js';
+import type { RowCipher } from '../row-cipher.js';
+import type { BackendChoice, CryptoBackend } from './backend.js';
+import { Fernet } from './fernet.js';
+import { MultiFernet } from './multi-fernet.js';
+import { resolveBackend } from './select-backend.js';
+
+/** One configured key: a secret string (hashed into a key), or 32 raw key bytes. */
+export type EncryptionKey = string | Uint8Array;
+
+/** How row keys relate to the configured keys. */
+export type EncryptionKeyBinding = 'scope' | 'none';
+
+const ROW_KEY_LABEL = new TextEncoder().encode('extension-storage/row-key/v1\u0000');
+const EMPTY = new Uint8Array(0);
+const encoder = new TextEncoder();
+
+/** Normalises the `encryptionKeys` option to master keys, first one encrypting. */
+export function masterKeys(input: EncryptionKey | readonly EncryptionKey[], backend: CryptoBackend): Uint8Array[] {
+  const list = typeof input === 'string' || input instanceof Uint8Array ? [input] : input;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new ValidationError('"encryptionKeys" expected a string, 32 bytes, or a non-empty list of them');
+  }
+  return list.map((key: unknown, i: number) => {
+    const field = `encryptionKeys[${i}]`;
+    if (typeof key === 'string') {
+      if (key.length === 0) throw new ValidationError(`"${field}" expected a non-empty secret`);
+      return backend.sha256(encoder.encode(key));
+    }
+    if (key instanceof Uint8Array) {
+      if (key.length !== 32) throw new ValidationError(`"${field}" expected 32 bytes, got ${key.length}`);
+      return Uint8Array.from(key);
+    }
+    throw new ValidationError(`"${field}" expected a string or a Uint8Array, got ${key === null ? 'null' : typeof key}`);
+  });
+}
+
+/** The identity a row key is bound to (see the module comment). */
+function rowIdentity(scope: Scope, key: string): Uint8Array {
+  const parts = [scope.extensionId, scope.userId, scope.resourceType, scope.resourceId, key].map((part) => encoder.encode(part));
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + 4 + part.length, 0));
+  const view = new DataView(out.buffer);
+  let offset = 0;
+  for (const part of parts) {
+    view.setUint32(offset, part.length);
+    out.set(part, offset + 4);
+    offset += 4 + part.length;
+  }
+  return out;
+}
+
+function describeScope(scope: Scope, key: string): string {
+  const where = scope.userId !== '' ? 'user scope' : scope.resourceType !== '' ? `resource ${scope.resourceType}/${scope.resourceId}` : 'global scope';
+  return `"${key}" (${where} of "${scope.extensionId}")`;
+}
+
+/**
+ * The storage's cipher over `keys` (newest first).
+ * @example
+ * const cipher = new StorageCipher(['new secret', 'old secret'], 'scope');
+ */
+export class StorageCipher implements RowCipher {
+  readonly #backend: CryptoBackend;
+  readonly #masters: readonly Uint8Array[];
+  readonly #binding: EncryptionKeyBinding;
+  /** With binding 'none' every row uses the same Fernets: build them once. */
+  readonly #shared: readonly Fernet[] | undefined;
+  readonly #backendChoice: BackendChoice;
+
+  constructor(keys: EncryptionKey | readonly EncryptionKey[], binding: EncryptionKeyBinding = 'scope', backend: BackendChoice = 'auto') {
+    if (binding !== 'scope' && binding !== 'none') {
+      throw new ValidationError(`"encryptionKeyBinding" expected "scope" or "none", got ${JSON.stringify(binding)}`);
+    }
+    this.#backendChoice = backend;
+    this.#backend = resolveBackend(backend);
+    this.#masters = masterKeys(keys, this.#backend);
+    this.#binding = binding;
+    this.#shared = binding === 'none' ? this.#masters.map((master) => this.#fernet(master)) : undefined;
+  }
+
+  encrypt(scope: Scope, key: string, plaintext: Uint8Array): Uint8Array {
+    return encoder.encode(this.#fernets(scope, key, 1)[0]!.encrypt(plaintext));
+  }
+
+  decrypt(scope: Scope, key: string, stored: Uint8Array): Uint8Array {
+    return this.#guard(scope, key, () => new MultiFernet(this.#fernets(scope, key)).decrypt(stored));
+  }
+
+  isCurrent(scope: Scope, key: string, stored: Uint8Array): boolean {
+    return this.#fernets(scope, key, 1)[0]!.verify(stored);
+  }
+
+  rotate(scope: Scope, key: string, stored: Uint8Array): Uint8Array {
+    return this.#guard(scope, key, () => encoder.encode(new MultiFernet(this.#fernets(scope, key)).rotate(stored)));
+  }
+
+  /** The row's Fernets, one per master key (or only the first `count`). */
+  #fernets(scope: Scope, key: string, count = this.#masters.length): readonly Fernet[] {
+    if (this.#shared) return this.#shared;
+    const info = new Uint8Array(ROW_KEY_LABEL.length + 32);
+    info.set(ROW_KEY_LABEL);
+    info.set(this.#backend.sha256(rowIdentity(scope, key)), ROW_KEY_LABEL.length);
+    return this.#masters.slice(0, count).map((master) => this.#fernet(this.#backend.hkdf(master, EMPTY, info, 32)));
+  }
+
+  #fernet(key: Uint8Array): Fernet {
+    return new Fernet(key, { backend: this.#backendChoice });
+  }
+
+  #guard<T>(scope: Scope, key: string, body: () => T): T {
+    try {
+      return body();
+    } catch (error) {
+      throw new DecryptionFailedError(`no configured encryption key opens the value of ${describeScope(scope, key)}`, { cause: error });
+    }
+  }
+}
