@@ -1,0 +1,73 @@
+/**
+ * The host's mysql2 client as the MySQL dialect uses it. Single statements run wherever the client
+ * runs them; a transaction or a named lock needs one connection to itself: a pool lends one, and a
+ * lone connection is shared by turns (each operation waits for the one before it, so no statement
+ * can slip into another operation's transaction).
+ * @module
+ */
+import type { Connection, Pool, PoolConnection } from 'mysql2/promise';
+
+/** The connections of one dialect instance. */
+export interface Connections {
+  /** The pool or connection Drizzle's prepared statements run on. */
+  readonly client: Pool | Connection;
+  /** Runs an operation: on a pool at once, on a lone connection after the operations before it. */
+  turn<T>(body: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `body` on a connection nothing else uses meanwhile. Call inside `turn`. `broken()` says the
+   * connection's session state is unknown: a pool connection is then closed instead of returned.
+   */
+  alone<T>(body: (connection: Connection, broken: () => void) => Promise<T>): Promise<T>;
+  /** Runs `body` in a transaction of its own, committed when it resolves, rolled back when it throws. */
+  transaction<T>(body: (connection: Connection) => Promise<T>): Promise<T>;
+}
+
+function isPool(client: Pool | Connection): client is Pool {
+  return typeof (client as Partial<Pool>).getConnection === 'function';
+}
+
+/** The connections over a mysql2 promise pool or connection. */
+export function connections(client: Pool | Connection): Connections {
+  let tail: Promise<unknown> = Promise.resolve();
+  const turn = isPool(client)
+    ? <T>(body: () => Promise<T>) => body()
+    : <T>(body: () => Promise<T>) => {
+        const result = tail.then(body);
+        tail = result.catch(() => undefined);
+        return result;
+      };
+
+  /** Lends `body` a connection; `broken()` retires a pool connection whose state is unknown. */
+  async function lend<T>(body: (connection: Connection, broken: () => void) => Promise<T>): Promise<T> {
+    if (!isPool(client)) return body(client, () => undefined);
+    const connection: PoolConnection = await client.getConnection();
+    let healthy = true;
+    try {
+      return await body(connection, () => {
+        healthy = false;
+      });
+    } finally {
+      if (healthy) connection.release();
+      else connection.destroy();
+    }
+  }
+
+  return Object.freeze({
+    client,
+    turn,
+    alone: lend,
+    transaction: <T>(body: (connection: Connection) => Promise<T>) =>
+      lend(async (connection, broken) => {
+        await connection.beginTransaction();
+        try {
+          const result = await body(connection);
+          await connection.commit();
+          return result;
+        } catch (error) {
+          // A failed ROLLBACK leaves the transaction open: never hand that connection out again.
+          await connection.rollback().catch(broken);
+          throw error;
+        }
+      }),
+  });
+}

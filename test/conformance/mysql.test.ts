@@ -1,0 +1,30 @@
+import mysql2 from 'mysql2/promise';
+import { inject } from 'vitest';
+import { mysql } from '../../src/dialects/mysql/index.js';
+import { createTempDatabase } from '../setup/databases.js';
+import { conformance } from './suite.js';
+
+const mysqlUrl = inject('mysqlUrl');
+
+// A fresh database on the throwaway MariaDB server, reached through a mysql2 pool of 8 connections so
+// that the concurrent-writers case really runs concurrently; the raw pool form of mysql().
+conformance({
+  name: 'mysql (MariaDB, mysql2 pool)',
+  unavailable: () => (mysqlUrl ? null : 'no MariaDB/MySQL server (see test/setup/servers.ts)'),
+  async open() {
+    const database = await createTempDatabase(mysqlUrl!);
+    const pool = mysql2.createPool({ uri: database.url, connectionLimit: 8 });
+    return {
+      dialect: mysql(pool),
+      clear: async () => void (await pool.query('DELETE FROM extension_storage')),
+      tables: async () => {
+        const [rows] = await pool.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()');
+        return (rows as { name: string }[]).map((row) => row.name);
+      },
+      close: async () => {
+        await pool.end();
+        await database.drop();
+      },
+    };
+  },
+});

@@ -1,0 +1,21 @@
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle } from 'drizzle-orm/pglite';
+import { pglite } from '../../src/dialects/pglite/index.js';
+import { conformance } from './suite.js';
+
+// In-process PostgreSQL in memory, handed over as the host's Drizzle database (the other accepted form).
+conformance({
+  name: 'pglite (in-memory, via Drizzle)',
+  async open() {
+    const client = new PGlite();
+    return {
+      dialect: pglite(drizzle({ client })),
+      clear: async () => void (await client.exec('DELETE FROM extension_storage')),
+      tables: async () =>
+        (await client.query<{ tablename: string }>('SELECT tablename FROM pg_tables WHERE schemaname = current_schema()')).rows.map(
+          (row) => row.tablename,
+        ),
+      close: () => client.close(),
+    };
+  },
+});

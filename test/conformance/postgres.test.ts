@@ -1,0 +1,27 @@
+import postgresJs from 'postgres';
+import { inject } from 'vitest';
+import { postgres } from '../../src/dialects/postgres/index.js';
+import { createTempDatabase } from '../setup/databases.js';
+import { conformance } from './suite.js';
+
+const pgUrl = inject('pgUrl');
+
+// A fresh database on the throwaway server, reached through a pool of 8 connections so that the
+// concurrent-writers case really runs concurrently; the raw postgres.js form of postgres().
+conformance({
+  name: 'postgres (postgres.js pool)',
+  unavailable: () => (pgUrl ? null : 'no PostgreSQL server (see test/setup/servers.ts)'),
+  async open() {
+    const database = await createTempDatabase(pgUrl!);
+    const sql = postgresJs(database.url, { max: 8, onnotice: () => {} });
+    return {
+      dialect: postgres(sql),
+      clear: async () => void (await sql`DELETE FROM extension_storage`),
+      tables: async () => (await sql`SELECT tablename FROM pg_tables WHERE schemaname = current_schema()`).map((row) => row.tablename as string),
+      close: async () => {
+        await sql.end({ timeout: 5 });
+        await database.drop();
+      },
+    };
+  },
+});

@@ -1,0 +1,564 @@
+/// <reference path="./provided.d.ts" />
+/**
+ * vitest globalSetup: throwaway PostgreSQL and MariaDB servers for the dialect tests.
+ *
+ * For each server:
+ *   - TEST_PG_URL / TEST_MYSQL_URL set to a URL  -> use that server, start nothing;
+ *   - set to "off"                               -> no server, those tests skip;
+ *   - unset                                      -> start one from the binaries found on this machine
+ *     (PATH, /usr/lib/postgresql/<v>/bin, /usr/sbin, ...) on a free 127.0.0.1 port, data in a temp
+ *     folder, stopped and deleted at teardown.
+ * A missing server prints a loud warning and its tests skip, except under CI=true, where it fails the run.
+ *
+ * Tests read the URLs with `inject('pgUrl')` / `inject('mysqlUrl')` (string | undefined). Each URL points
+ * at an existing database `extstore_test`; the user may create further databases (see databases.ts).
+ */
+import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+
+const DB_NAME = 'extstore_test';
+const USER = 'extstore';
+const PASSWORD = 'extstore';
+const START_TIMEOUT_MS = 60_000;
+const isCI = /^(1|true|yes)$/i.test(process.env.CI ?? '');
+const debug = /^(1|true|yes)$/i.test(process.env.TEST_SERVERS_DEBUG ?? '');
+
+interface Running {
+  name: string;
+  url: string;
+  child: ChildProcess;
+  stopSignal: NodeJS.Signals;
+}
+
+const log = (msg: string) => process.stderr.write(`[test servers] ${msg}\n`);
+const loud = (msg: string) => process.stderr.write(`\n!!! ${msg}\n\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------
+// binaries
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function whichAll(names: string[], extraDirs: string[] = []): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), ...extraDirs];
+  for (const name of names) {
+    for (const dir of dirs) {
+      const p = path.join(dir, name);
+      if (isExecutable(p)) return p;
+    }
+  }
+  return undefined;
+}
+
+/** Directory holding initdb + postgres (symlinks resolved), newest version first. */
+function findPgBinDir(): string | undefined {
+  const candidates: string[] = [];
+  const inPath = whichAll(['initdb']);
+  if (inPath) candidates.push(path.dirname(fs.realpathSync(inPath)));
+  for (const root of ['/usr/lib/postgresql', '/usr/local/pgsql', '/opt/postgresql']) {
+    let entries: string[] = [];
+    try {
+      entries = fs.readdirSync(root);
+    } catch {
+      continue;
+    }
+    entries
+      .sort((a, b) => (parseFloat(b) || 0) - (parseFloat(a) || 0))
+      .forEach((v) => candidates.push(path.join(root, v, 'bin')));
+    candidates.push(path.join(root, 'bin'));
+  }
+  return candidates.find((d) => isExecutable(path.join(d, 'initdb')) && isExecutable(path.join(d, 'postgres')));
+}
+
+const SBIN = ['/usr/sbin', '/usr/local/sbin', '/usr/bin', '/usr/local/bin', '/usr/local/mysql/bin', '/opt/mariadb/bin'];
+
+function findMariaDb(): { server: string; installDb: string } | undefined {
+  const server = whichAll(['mariadbd', 'mysqld'], SBIN);
+  const installDb = whichAll(['mariadb-install-db', 'mysql_install_db'], SBIN.concat(['/usr/local/mysql/scripts']));
+  if (!server || !installDb) return undefined;
+  // Oracle MySQL's mysqld has no install-db script any more; we only drive MariaDB here.
+  return { server, installDb };
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Unprivileged user for servers that refuse root (initdb). Created on demand when we are root. */
+function unprivilegedIds(): { uid: number; gid: number } | undefined {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
+  const ids = () => ({
+    uid: Number(execFileSync('id', ['-u', USER], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim()),
+    gid: Number(execFileSync('id', ['-g', USER], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim()),
+  });
+  try {
+    return ids();
+  } catch {
+    const nologin = ['/usr/sbin/nologin', '/sbin/nologin', '/bin/false'].find(isExecutable) ?? '/bin/false';
+    try {
+      execFileSync('useradd', ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', nologin, USER], {
+        stdio: 'pipe',
+      });
+    } catch (e) {
+      // a concurrent run may have created it meanwhile
+      try {
+        return ids();
+      } catch {
+        throw new Error(`could not create system user ${USER} for initdb (running as root): ${String(e)}`);
+      }
+    }
+    return ids();
+  }
+}
+
+function run(cmd: string, args: string[], opts: { uid?: number; gid?: number; cwd: string }): Promise<string> {
+  if (debug) log(`${cmd} ${args.join(' ')}`);
+  return new Promise((resolve, reject) => {
+    execFile(
+      cmd,
+      args,
+      {
+        cwd: opts.cwd,
+        uid: opts.uid,
+        gid: opts.gid,
+        encoding: 'utf8',
+        maxBuffer: 16 * 1024 * 1024,
+        env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+      },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`${path.basename(cmd)} failed: ${err.message}\n${stdout}\n${stderr}`));
+        else resolve(stdout);
+      },
+    );
+  });
+}
+
+/**
+ * Spawns a server in the foreground, copies its output to logFile, resolves once a line matches
+ * `ready`; rejects if it exits first or takes too long.
+ */
+function startServer(
+  name: string,
+  cmd: string,
+  args: string[],
+  opts: { uid?: number; gid?: number; cwd: string; logFile: string; ready: RegExp },
+): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    if (debug) log(`${name}: ${cmd} ${args.join(' ')}`);
+    const out = fs.createWriteStream(opts.logFile, { flags: 'a' });
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      uid: opts.uid,
+      gid: opts.gid,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+    });
+    let seen = '';
+    let done = false;
+    const timer = setTimeout(() => {
+      finish(new Error(`${name} did not become ready within ${START_TIMEOUT_MS / 1000}s`));
+      child.kill('SIGKILL');
+    }, START_TIMEOUT_MS);
+    const finish = (err?: Error) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (err) reject(Object.assign(err, { log: seen.slice(-4000) }));
+      else resolve(child);
+    };
+    const onData = (buf: Buffer) => {
+      out.write(buf);
+      if (done) return;
+      seen += buf.toString('utf8');
+      if (opts.ready.test(seen)) finish();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('error', (e) => finish(e));
+    child.on('exit', (code, signal) => {
+      out.end();
+      if (done && !stopping) loud(`${name} died while tests were running (code ${code}, signal ${signal}); log: ${opts.logFile}`);
+      finish(new Error(`${name} exited during startup (code ${code}, signal ${signal})\n${seen.slice(-4000)}`));
+    });
+  });
+}
+
+async function retry<T>(what: string, fn: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (Date.now() > deadline) throw new Error(`${what}: ${String(e)}`);
+      await sleep(100);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL
+
+async function startPostgres(root: string): Promise<Running | undefined> {
+  const bin = findPgBinDir();
+  if (!bin) return undefined;
+  const ids = unprivilegedIds();
+  const dir = path.join(root, 'pg');
+  fs.mkdirSync(dir, { mode: 0o700 });
+  if (ids) fs.chownSync(dir, ids.uid, ids.gid);
+  const data = path.join(dir, 'data');
+  const as = { uid: ids?.uid, gid: ids?.gid, cwd: dir };
+
+  await run(
+    path.join(bin, 'initdb'),
+    ['-D', data, '-U', USER, '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync', ...(await pgInitdbExtra(bin))],
+    as,
+  );
+
+  let lastErr: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    // prettier-ignore
+    const args = [
+      '-D', data, '-p', String(port),
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', `unix_socket_directories=${dir}`,
+      '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
+      '-c', 'wal_level=minimal', '-c', 'max_wal_senders=0',
+      '-c', 'max_connections=200',
+      '-c', 'lc_messages=C',
+      '-c', 'log_min_messages=warning',
+    ];
+    try {
+      const child = await startServer('postgres', path.join(bin, 'postgres'), args, {
+        ...as,
+        logFile: path.join(dir, 'postgres.log'),
+        ready: /database system is ready to accept connections/,
+      });
+      const adminUrl = `postgres://${USER}@127.0.0.1:${port}/postgres`;
+      const running: Running = {
+        name: 'postgres',
+        url: `postgres://${USER}@127.0.0.1:${port}/${DB_NAME}`,
+        child,
+        stopSignal: 'SIGQUIT', // immediate shutdown: the data is thrown away anyway
+      };
+      track(running);
+      await pgCreateDatabase(bin, adminUrl, port, dir);
+      return running;
+    } catch (e) {
+      lastErr = e;
+      if (!/could not bind|Address already in use|could not create any TCP\/IP sockets/i.test(String((e as { log?: string }).log ?? e))) break;
+    }
+  }
+  throw lastErr;
+}
+
+async function pgInitdbExtra(bin: string): Promise<string[]> {
+  // --no-instructions exists since PostgreSQL 14
+  try {
+    const v = await run(path.join(bin, 'initdb'), ['--version'], { cwd: os.tmpdir() });
+    const major = Number(/(\d+)(?:\.\d+)?/.exec(v)?.[1] ?? 0);
+    return major >= 14 ? ['--no-instructions'] : [];
+  } catch {
+    return [];
+  }
+}
+
+async function pgCreateDatabase(bin: string, adminUrl: string, port: number, cwd: string) {
+  let postgres: typeof import('postgres') | undefined;
+  try {
+    postgres = (await import('postgres')).default;
+  } catch {
+    postgres = undefined;
+  }
+  if (postgres) {
+    const pg = postgres;
+    await retry('postgres: create database', async () => {
+      const sql = pg(adminUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+      try {
+        await sql.unsafe(`CREATE DATABASE ${DB_NAME}`);
+      } finally {
+        await sql.end({ timeout: 1 });
+      }
+    });
+    return;
+  }
+  const psql = path.join(bin, 'psql');
+  if (!isExecutable(psql)) throw new Error('postgres: neither the `postgres` npm package nor psql is available to create the test database');
+  await run(psql, ['-h', '127.0.0.1', '-p', String(port), '-U', USER, '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qc', `CREATE DATABASE ${DB_NAME}`], { cwd });
+}
+
+// ---------------------------------------------------------------------------------------------
+// MariaDB
+
+async function startMariaDb(root: string): Promise<Running | undefined> {
+  const bins = findMariaDb();
+  if (!bins) return undefined;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const dir = path.join(root, 'mysql');
+  const data = path.join(dir, 'data');
+  const tmp = path.join(dir, 'tmp');
+  fs.mkdirSync(tmp, { recursive: true, mode: 0o700 });
+  const userArgs = isRoot ? ['--user=root'] : [];
+  // prettier-ignore
+  const tuning = [
+    '--skip-name-resolve',
+    '--max-allowed-packet=64M',
+    '--innodb-flush-log-at-trx-commit=0',
+    '--innodb-buffer-pool-size=128M',
+    '--loose-innodb-doublewrite=0',
+    '--loose-innodb-flush-method=nosync',
+    '--loose-sync-binlog=0',
+    '--loose-performance-schema=OFF',
+    '--character-set-server=utf8mb4',
+    '--collation-server=utf8mb4_unicode_ci',
+  ];
+
+  await run(
+    bins.installDb,
+    [
+      '--no-defaults',
+      `--datadir=${data}`,
+      '--auth-root-authentication-method=normal',
+      '--skip-test-db',
+      ...userArgs,
+      `--tmpdir=${tmp}`,
+      ...tuning,
+    ],
+    { cwd: dir },
+  );
+
+  const initFile = path.join(dir, 'init.sql');
+  fs.writeFileSync(
+    initFile,
+    [
+      `CREATE DATABASE IF NOT EXISTS ${DB_NAME};`,
+      `CREATE USER IF NOT EXISTS '${USER}'@'%' IDENTIFIED BY '${PASSWORD}';`,
+      `GRANT ALL PRIVILEGES ON *.* TO '${USER}'@'%' WITH GRANT OPTION;`,
+      '',
+    ].join('\n'),
+  );
+
+  let lastErr: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    // prettier-ignore
+    const args = [
+      '--no-defaults',
+      `--datadir=${data}`,
+      `--tmpdir=${tmp}`,
+      `--socket=${path.join(dir, 'mysqld.sock')}`,
+      `--pid-file=${path.join(dir, 'mysqld.pid')}`,
+      '--bind-address=127.0.0.1',
+      `--port=${port}`,
+      `--init-file=${initFile}`,
+      '--skip-log-bin',
+      '--max-connections=300',
+      ...userArgs,
+      ...tuning,
+    ];
+    try {
+      const child = await startServer('mariadbd', bins.server, args, {
+        cwd: dir,
+        logFile: path.join(dir, 'mariadbd.log'),
+        ready: /ready for connections/,
+      });
+      const running: Running = {
+        name: 'mariadbd',
+        url: `mysql://${USER}:${PASSWORD}@127.0.0.1:${port}/${DB_NAME}`,
+        child,
+        stopSignal: 'SIGKILL', // the data is thrown away anyway
+      };
+      track(running);
+      await mysqlPing(running.url);
+      return running;
+    } catch (e) {
+      lastErr = e;
+      if (!/Can't start server|Address already in use|errno: 98/i.test(String((e as { log?: string }).log ?? e))) break;
+    }
+  }
+  throw lastErr;
+}
+
+async function mysqlPing(url: string) {
+  type Mysql = typeof import('mysql2/promise');
+  let mysql: Mysql;
+  try {
+    const mod = (await import('mysql2/promise')) as Mysql & { default?: Mysql };
+    mysql = typeof mod.createConnection === 'function' ? mod : mod.default!;
+  } catch {
+    return; // the "ready for connections" line is good enough without the driver
+  }
+  await retry('mariadbd: first query', async () => {
+    const c = await mysql.createConnection({ uri: url, connectTimeout: 5000 });
+    try {
+      await c.query('SELECT 1');
+    } finally {
+      await c.end();
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// lifecycle
+
+const running: Running[] = [];
+let tempRoot: string | undefined;
+let stopping = false;
+
+function track(r: Running) {
+  running.push(r);
+}
+
+/** Last-resort cleanup if the process exits without teardown (crash, Ctrl-C). Synchronous only. */
+function emergencyCleanup() {
+  stopping = true;
+  for (const r of running) {
+    try {
+      r.child.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  reaper?.kill('SIGKILL');
+  if (tempRoot) fs.rmSync(tempRoot, { recursive: true, force: true, maxRetries: 3 });
+}
+
+/**
+ * A detached watchdog that kills the servers and deletes their data if this process dies without
+ * running any cleanup at all (SIGKILL, OOM). It polls our pid once a second.
+ */
+let reaper: ChildProcess | undefined;
+function startReaper() {
+  if (!tempRoot || running.length === 0) return;
+  const script = `
+    const [ppid, dir, ...pids] = process.argv.slice(1);
+    const fs = require('fs');
+    setInterval(() => {
+      try { process.kill(+ppid, 0); return; } catch {}
+      for (const p of pids) { try { process.kill(+p, 'SIGKILL'); } catch {} }
+      setTimeout(() => { try { fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 }); } catch {} process.exit(0); }, 500);
+    }, 1000);`;
+  const pids = running.map((r) => String(r.child.pid));
+  reaper = spawn(process.execPath, ['-e', script, String(process.pid), tempRoot, ...pids], {
+    stdio: 'ignore',
+    detached: true,
+  });
+  reaper.unref();
+}
+
+async function stopAll() {
+  stopping = true;
+  process.off('exit', emergencyCleanup);
+  reaper?.kill('SIGKILL');
+  reaper = undefined;
+  await Promise.all(
+    running.splice(0).map(
+      (r) =>
+        new Promise<void>((resolve) => {
+          if (r.child.exitCode !== null || r.child.signalCode !== null) return resolve();
+          const t = setTimeout(() => {
+            r.child.kill('SIGKILL');
+            resolve();
+          }, 10_000);
+          r.child.once('exit', () => {
+            clearTimeout(t);
+            resolve();
+          });
+          r.child.kill(r.stopSignal);
+        }),
+    ),
+  );
+  // postgres' backends may outlive the postmaster by a moment; give rm a few tries
+  if (tempRoot) fs.rmSync(tempRoot, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  tempRoot = undefined;
+}
+
+function envChoice(name: string): { url?: string; off?: boolean } {
+  const v = process.env[name]?.trim();
+  if (!v) return {};
+  if (/^(off|none|skip|0|false)$/i.test(v)) return { off: true };
+  return { url: v };
+}
+
+async function provideOne(
+  label: string,
+  envName: string,
+  start: (root: string) => Promise<Running | undefined>,
+  root: () => string,
+): Promise<string | undefined> {
+  const choice = envChoice(envName);
+  if (choice.url) {
+    log(`${label}: using ${envName}`);
+    return choice.url;
+  }
+  if (choice.off) {
+    loud(`${label} disabled by ${envName}: skipping the ${label} dialect tests`);
+    return undefined;
+  }
+  const t0 = Date.now();
+  let r: Running | undefined;
+  try {
+    r = await start(root());
+  } catch (e) {
+    throw new Error(`${label}: starting a throwaway server failed: ${(e as Error).message}`);
+  }
+  if (!r) {
+    if (isCI) throw new Error(`${label} server binaries not found, and CI=true requires the ${label} dialect tests to run (install it, or set ${envName})`);
+    loud(`${label} not found: skipping the ${label} dialect tests (install it, or set ${envName})`);
+    return undefined;
+  }
+  log(`${label}: ${r.url} ready in ${Date.now() - t0} ms`);
+  return r.url;
+}
+
+export default async function setup(project: TestProject) {
+  const root = () => {
+    if (!tempRoot) {
+      tempRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'extstore-test-'));
+      fs.chmodSync(tempRoot, 0o755); // the unprivileged postgres user must traverse it
+      process.on('exit', emergencyCleanup);
+    }
+    return tempRoot;
+  };
+
+  // Start both at once: initdb / install-db are mostly I/O bound.
+  const results = await Promise.allSettled([
+    provideOne('PostgreSQL', 'TEST_PG_URL', startPostgres, root),
+    provideOne('MariaDB', 'TEST_MYSQL_URL', startMariaDb, root),
+  ]);
+  const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed.length) {
+    await stopAll();
+    throw failed.length === 1 ? failed[0]!.reason : new AggregateError(failed.map((f) => f.reason), failed.map((f) => String(f.reason)).join('\n'));
+  }
+  const [pgUrl, mysqlUrl] = results.map((r) => (r as PromiseFulfilledResult<string | undefined>).value);
+  startReaper();
+  project.provide('pgUrl', pgUrl);
+  project.provide('mysqlUrl', mysqlUrl);
+
+  return async () => {
+    await stopAll();
+  };
+}
