@@ -78,7 +78,6 @@ function describeScope(scope: Scope, key: string): string {
 export class StorageCipher implements RowCipher {
   readonly #backend: CryptoBackend;
   readonly #masters: readonly Uint8Array[];
-  readonly #binding: EncryptionKeyBinding;
   /** With binding 'none' every row uses the same Fernets: build them once. */
   readonly #shared: readonly Fernet[] | undefined;
   readonly #backendChoice: BackendChoice;
@@ -90,7 +89,6 @@ export class StorageCipher implements RowCipher {
     this.#backendChoice = backend;
     this.#backend = resolveBackend(backend);
     this.#masters = masterKeys(keys, this.#backend);
-    this.#binding = binding;
     this.#shared = binding === 'none' ? this.#masters.map((master) => this.#fernet(master)) : undefined;
   }
 

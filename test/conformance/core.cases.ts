@@ -7,7 +7,6 @@ import { ExtensionStorageError, type EntryInfo } from '../../src/index.js';
 import type { SuiteContext } from './suite.js';
 
 const DASHBOARD = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
-const text = (bytes: Uint8Array | null | undefined) => (bytes ? new TextDecoder().decode(bytes) : bytes);
 
 async function rejectsWith(promise: Promise<unknown>, code: string): Promise<void> {
   const error = await promise.then(

@@ -5,7 +5,7 @@
  * Without RETURNING, an upsert is `INSERT … ON DUPLICATE KEY UPDATE` and a SELECT in one transaction.
  * @module
  */
-import { and, asc, count, eq, fillPlaceholders, gt, sql, type Query } from 'drizzle-orm';
+import { asc, count, fillPlaceholders, sql, type Column, type Query } from 'drizzle-orm';
 import type { MySqlColumn } from 'drizzle-orm/mysql-core';
 import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
 import type { Connection as CallbackConnection, Pool as CallbackPool } from 'mysql2';
@@ -14,6 +14,7 @@ import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowWrite, Scope } f
 import { DatabaseError, ExtensionStorageError, ValidationError } from '../../errors.js';
 import { atKey, matchesQuery, QUERY_SHAPES, queryParams, scopeParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
+import { atVersion, encryptedAfter, encryptedRowColumns, infoColumns, insertedRow, replacedOnConflict, rowColumns } from '../shared/statements.js';
 import { connections } from './client.js';
 import { migrations } from './migrations.js';
 import { extensionStorage as t } from './schema.js';
@@ -43,24 +44,10 @@ const LOCK_NAME = "CONCAT('extension_storage_migrate:', MD5(COALESCE(DATABASE(),
 const SCOPED_KEY_INDEX = 'extension_storage_scoped_key';
 const SCOPED_CATEGORY_INDEX = 'extension_storage_scoped_category';
 
-const info = {
-  id: t.id,
-  uuid: t.uuid,
-  key: t.key,
-  valueType: t.valueType,
-  category: t.category,
-  description: t.description,
-  isEncrypted: t.isEncrypted,
-  size: t.size,
-  version: t.version,
-  createdAt: t.createdAt,
-  updatedAt: t.updatedAt,
-  createdBy: t.createdBy,
-  updatedBy: t.updatedBy,
-};
+const info = infoColumns(t);
 
 /** The value of the inserted row, in `ON DUPLICATE KEY UPDATE` (MariaDB has no `AS new` row alias). */
-const inserted = (column: { name: string }) => sql`values(${sql.identifier(column.name)})`;
+const inserted = (column: Column) => sql`values(${sql.identifier(column.name)})`;
 
 function prepareStatements(db: MySql2Database) {
   const placeholder = sql.placeholder;
@@ -81,23 +68,14 @@ function prepareStatements(db: MySql2Database) {
       .where(matchesQuery(t, shapeAt(index)))
       .prepare();
   return {
-    get: db.select({ ...info, value: t.value }).from(t).where(atKey(t)).prepare(),
+    get: db.select(rowColumns(t)).from(t).where(atKey(t)).prepare(),
     delete: db.delete(t).where(atKey(t)).prepare(),
     list: Array.from({ length: QUERY_SHAPES }, (_, index) => lazy(() => listShape(index))),
     count: Array.from({ length: QUERY_SHAPES }, (_, index) => lazy(() => countShape(index))),
     encryptedRows: db
-      .select({
-        id: t.id,
-        extensionId: t.extensionId,
-        userId: t.userId,
-        resourceType: t.resourceType,
-        resourceId: t.resourceId,
-        key: t.key,
-        version: t.version,
-        value: t.value,
-      })
+      .select(encryptedRowColumns(t))
       .from(t)
-      .where(and(eq(t.isEncrypted, true), gt(t.id, placeholder('afterId'))))
+      .where(encryptedAfter(t))
       .orderBy(asc(t.id))
       .limit(placeholder('limit'))
       .prepare(),
@@ -110,44 +88,14 @@ function compileStatements(db: MySql2Database) {
   return {
     upsert: db
       .insert(t)
-      .values({
-        uuid: placeholder('uuid'),
-        extensionId: placeholder('extensionId'),
-        userId: placeholder('userId'),
-        resourceType: placeholder('resourceType'),
-        resourceId: placeholder('resourceId'),
-        key: placeholder('key'),
-        value: placeholder('value'),
-        valueType: placeholder('valueType'),
-        category: placeholder('category'),
-        description: placeholder('description'),
-        isEncrypted: placeholder('isEncrypted'),
-        size: placeholder('size'),
-        version: 1,
-        createdAt: placeholder('now'),
-        updatedAt: placeholder('now'),
-        createdBy: placeholder('writtenBy'),
-        updatedBy: placeholder('writtenBy'),
-      })
-      .onDuplicateKeyUpdate({
-        set: {
-          value: inserted(t.value),
-          valueType: inserted(t.valueType),
-          category: inserted(t.category),
-          description: inserted(t.description),
-          isEncrypted: inserted(t.isEncrypted),
-          size: inserted(t.size),
-          version: sql`${t.version} + 1`,
-          updatedAt: inserted(t.updatedAt),
-          updatedBy: inserted(t.updatedBy),
-        },
-      })
+      .values(insertedRow())
+      .onDuplicateKeyUpdate({ set: replacedOnConflict(t, inserted) })
       .toSQL(),
     written: db.select(info).from(t).where(atKey(t)).toSQL(),
     replaceValue: db
       .update(t)
       .set({ value: placeholder('value') as unknown as Uint8Array })
-      .where(and(eq(t.id, placeholder('id')), eq(t.version, placeholder('version'))))
+      .where(atVersion(t))
       .toSQL(),
   };
 }

@@ -4,12 +4,23 @@
  * wrapping live here once.
  * @module
  */
-import { and, asc, count, eq, gt, sql } from 'drizzle-orm';
+import { asc, count, eq, sql } from 'drizzle-orm';
 import { pgTable, text, timestamp, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowWrite, Scope } from '../../dialect.js';
 import { DatabaseError, ExtensionStorageError } from '../../errors.js';
 import { atKey, matchesQuery, QUERY_SHAPES, queryParams, scopeParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
+import {
+  atVersion,
+  encryptedAfter,
+  encryptedRowColumns,
+  excluded,
+  infoColumns,
+  insertedRow,
+  replacedOnConflict,
+  rowColumns,
+  scopedKey,
+} from '../shared/statements.js';
 import { migrations } from './migrations.js';
 import { extensionStorage as t } from './schema.js';
 
@@ -28,23 +39,7 @@ const ledger = pgTable(LEDGER_TABLE, {
   appliedAt: timestamp('applied_at', { precision: 3, withTimezone: true, mode: 'date' }).notNull(),
 });
 
-const info = {
-  id: t.id,
-  uuid: t.uuid,
-  key: t.key,
-  valueType: t.valueType,
-  category: t.category,
-  description: t.description,
-  isEncrypted: t.isEncrypted,
-  size: t.size,
-  version: t.version,
-  createdAt: t.createdAt,
-  updatedAt: t.updatedAt,
-  createdBy: t.createdBy,
-  updatedBy: t.updatedBy,
-};
-
-const excluded = (column: { name: string }) => sql.raw(`excluded."${column.name}"`);
+const info = infoColumns(t);
 
 /**
  * Every hot statement, prepared once per dialect instance. Each has its own stable name: with
@@ -54,42 +49,11 @@ function prepareStatements(db: AnyPgDatabase) {
   const placeholder = sql.placeholder;
   const name = (statement: string) => `extension_storage_${statement}`;
   return {
-    get: db.select({ ...info, value: t.value }).from(t).where(atKey(t)).prepare(name('get')),
+    get: db.select(rowColumns(t)).from(t).where(atKey(t)).prepare(name('get')),
     upsert: db
       .insert(t)
-      .values({
-        uuid: placeholder('uuid'),
-        extensionId: placeholder('extensionId'),
-        userId: placeholder('userId'),
-        resourceType: placeholder('resourceType'),
-        resourceId: placeholder('resourceId'),
-        key: placeholder('key'),
-        value: placeholder('value'),
-        valueType: placeholder('valueType'),
-        category: placeholder('category'),
-        description: placeholder('description'),
-        isEncrypted: placeholder('isEncrypted'),
-        size: placeholder('size'),
-        version: 1,
-        createdAt: placeholder('now'),
-        updatedAt: placeholder('now'),
-        createdBy: placeholder('writtenBy'),
-        updatedBy: placeholder('writtenBy'),
-      })
-      .onConflictDoUpdate({
-        target: [t.extensionId, t.userId, t.resourceType, t.resourceId, t.key],
-        set: {
-          value: excluded(t.value),
-          valueType: excluded(t.valueType),
-          category: excluded(t.category),
-          description: excluded(t.description),
-          isEncrypted: excluded(t.isEncrypted),
-          size: excluded(t.size),
-          version: sql`${t.version} + 1`,
-          updatedAt: excluded(t.updatedAt),
-          updatedBy: excluded(t.updatedBy),
-        },
-      })
+      .values(insertedRow())
+      .onConflictDoUpdate({ target: scopedKey(t), set: replacedOnConflict(t, excluded) })
       .returning(info)
       .prepare(name('upsert')),
     delete: db.delete(t).where(atKey(t)).returning({ id: t.id }).prepare(name('delete')),
@@ -110,18 +74,9 @@ function prepareStatements(db: AnyPgDatabase) {
         .prepare(name(`count_${index}`)),
     ),
     encryptedRows: db
-      .select({
-        id: t.id,
-        extensionId: t.extensionId,
-        userId: t.userId,
-        resourceType: t.resourceType,
-        resourceId: t.resourceId,
-        key: t.key,
-        version: t.version,
-        value: t.value,
-      })
+      .select(encryptedRowColumns(t))
       .from(t)
-      .where(and(eq(t.isEncrypted, true), gt(t.id, placeholder('afterId'))))
+      .where(encryptedAfter(t))
       .orderBy(asc(t.id))
       .limit(placeholder('limit'))
       .prepare(name('encrypted_rows')),
@@ -133,7 +88,7 @@ function prepareReplaceValue(tx: AnyPgDatabase) {
   return tx
     .update(t)
     .set({ value: sql.placeholder('value') as unknown as Uint8Array })
-    .where(and(eq(t.id, sql.placeholder('id')), eq(t.version, sql.placeholder('version'))))
+    .where(atVersion(t))
     .returning({ id: t.id })
     .prepare('extension_storage_replace_value');
 }

@@ -4,12 +4,23 @@
  * @module
  */
 import type { Database as BetterSqliteDatabase } from 'better-sqlite3';
-import { and, asc, count, eq, gt, sql } from 'drizzle-orm';
+import { asc, count, sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowWrite, Scope } from '../../dialect.js';
 import { DatabaseError, ValidationError } from '../../errors.js';
 import { atKey, matchesQuery, QUERY_SHAPES, queryParams, scopeParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
+import {
+  atVersion,
+  encryptedAfter,
+  encryptedRowColumns,
+  excluded,
+  infoColumns,
+  insertedRow,
+  replacedOnConflict,
+  rowColumns,
+  scopedKey,
+} from '../shared/statements.js';
 import { migrations } from './migrations.js';
 import { extensionStorage as t } from './schema.js';
 
@@ -19,91 +30,27 @@ export type SqliteClient = BetterSqliteDatabase | BetterSQLite3Database<Record<s
 /** How long a write waits for another process's lock, in total, before failing. */
 const BUSY_RETRY_MS = 10_000;
 
-const info = {
-  id: t.id,
-  uuid: t.uuid,
-  key: t.key,
-  valueType: t.valueType,
-  category: t.category,
-  description: t.description,
-  isEncrypted: t.isEncrypted,
-  size: t.size,
-  version: t.version,
-  createdAt: t.createdAt,
-  updatedAt: t.updatedAt,
-  createdBy: t.createdBy,
-  updatedBy: t.updatedBy,
-};
-
-const excluded = (column: { name: string }) => sql.raw(`excluded."${column.name}"`);
-
 function prepareStatements(db: BetterSQLite3Database) {
   const placeholder = sql.placeholder;
   const listShape = (index: number) =>
-    db.select(info).from(t).where(matchesQuery(t, shapeAt(index))).orderBy(asc(t.key)).limit(placeholder('limit')).prepare();
+    db.select(infoColumns(t)).from(t).where(matchesQuery(t, shapeAt(index))).orderBy(asc(t.key)).limit(placeholder('limit')).prepare();
   const countShape = (index: number) => db.select({ n: count() }).from(t).where(matchesQuery(t, shapeAt(index))).prepare();
   return {
-    get: db.select({ ...info, value: t.value }).from(t).where(atKey(t)).prepare(),
+    get: db.select(rowColumns(t)).from(t).where(atKey(t)).prepare(),
     upsert: db
       .insert(t)
-      .values({
-        uuid: placeholder('uuid'),
-        extensionId: placeholder('extensionId'),
-        userId: placeholder('userId'),
-        resourceType: placeholder('resourceType'),
-        resourceId: placeholder('resourceId'),
-        key: placeholder('key'),
-        value: placeholder('value'),
-        valueType: placeholder('valueType'),
-        category: placeholder('category'),
-        description: placeholder('description'),
-        isEncrypted: placeholder('isEncrypted'),
-        size: placeholder('size'),
-        version: 1,
-        createdAt: placeholder('now'),
-        updatedAt: placeholder('now'),
-        createdBy: placeholder('writtenBy'),
-        updatedBy: placeholder('writtenBy'),
-      })
-      .onConflictDoUpdate({
-        target: [t.extensionId, t.userId, t.resourceType, t.resourceId, t.key],
-        set: {
-          value: excluded(t.value),
-          valueType: excluded(t.valueType),
-          category: excluded(t.category),
-          description: excluded(t.description),
-          isEncrypted: excluded(t.isEncrypted),
-          size: excluded(t.size),
-          version: sql`${t.version} + 1`,
-          updatedAt: excluded(t.updatedAt),
-          updatedBy: excluded(t.updatedBy),
-        },
-      })
-      .returning(info)
+      .values(insertedRow())
+      .onConflictDoUpdate({ target: scopedKey(t), set: replacedOnConflict(t, excluded) })
+      .returning(infoColumns(t))
       .prepare(),
     delete: db.delete(t).where(atKey(t)).prepare(),
     list: Array.from({ length: QUERY_SHAPES }, (_, index) => lazy(() => listShape(index))),
     count: Array.from({ length: QUERY_SHAPES }, (_, index) => lazy(() => countShape(index))),
-    encryptedRows: db
-      .select({
-        id: t.id,
-        extensionId: t.extensionId,
-        userId: t.userId,
-        resourceType: t.resourceType,
-        resourceId: t.resourceId,
-        key: t.key,
-        version: t.version,
-        value: t.value,
-      })
-      .from(t)
-      .where(and(eq(t.isEncrypted, true), gt(t.id, placeholder('afterId'))))
-      .orderBy(asc(t.id))
-      .limit(placeholder('limit'))
-      .prepare(),
+    encryptedRows: db.select(encryptedRowColumns(t)).from(t).where(encryptedAfter(t)).orderBy(asc(t.id)).limit(placeholder('limit')).prepare(),
     replaceValue: db
       .update(t)
       .set({ value: placeholder('value') as unknown as Buffer })
-      .where(and(eq(t.id, placeholder('id')), eq(t.version, placeholder('version'))))
+      .where(atVersion(t))
       .prepare(),
   };
 }
@@ -222,7 +169,7 @@ export function sqlite(client: SqliteClient): Dialect {
 }
 
 function rawClient(client: SqliteClient): BetterSqliteDatabase {
-  const candidate = (client as { $client?: unknown }).$client ?? client;
+  const candidate = (client as { $client?: unknown } | null)?.$client ?? client;
   if (typeof (candidate as BetterSqliteDatabase | null)?.prepare !== 'function' || !('inTransaction' in (candidate as object))) {
     throw new ValidationError('"db" expected a better-sqlite3 Database or a Drizzle BetterSQLite3Database');
   }

@@ -1,0 +1,108 @@
+/**
+ * The parts of every dialect's statements that do not depend on the database: which columns a read
+ * returns, what an upsert writes and replaces, and the conditions of the maintenance statements. Each
+ * dialect assembles them with its own Drizzle builder and prepares the result once.
+ * @module
+ */
+import { and, eq, gt, sql, type Column, type SQL } from 'drizzle-orm';
+import type { ScopedColumns } from './conditions.js';
+
+/** Every column of the library's table, by property name, as each dialect's table defines them. */
+export interface StorageColumns extends ScopedColumns {
+  readonly id: Column;
+  readonly uuid: Column;
+  readonly value: Column;
+  readonly valueType: Column;
+  readonly description: Column;
+  readonly isEncrypted: Column;
+  readonly size: Column;
+  readonly version: Column;
+  readonly createdAt: Column;
+  readonly updatedAt: Column;
+  readonly createdBy: Column;
+  readonly updatedBy: Column;
+}
+
+function pick<T, K extends keyof T>(t: T, keys: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((key) => [key, t[key]])) as Pick<T, K>;
+}
+
+const INFO = ['id', 'uuid', 'key', 'valueType', 'category', 'description', 'isEncrypted', 'size', 'version', 'createdAt', 'updatedAt', 'createdBy', 'updatedBy'] as const;
+const ENCRYPTED_ROW = ['id', 'extensionId', 'userId', 'resourceType', 'resourceId', 'key', 'version', 'value'] as const;
+
+/** The columns of a `RowInfo`: everything but the value. */
+export function infoColumns<T extends StorageColumns>(t: T): Pick<T, (typeof INFO)[number]> {
+  return pick(t, INFO);
+}
+
+/** The columns of a `Row`: `RowInfo` and the value. */
+export function rowColumns<T extends StorageColumns>(t: T): Pick<T, (typeof INFO)[number] | 'value'> {
+  return pick(t, [...INFO, 'value']);
+}
+
+/** The columns of an `EncryptedRow`. */
+export function encryptedRowColumns<T extends StorageColumns>(t: T): Pick<T, (typeof ENCRYPTED_ROW)[number]> {
+  return pick(t, ENCRYPTED_ROW);
+}
+
+/** The row an upsert inserts, as named placeholders filled from a `RowWrite`. */
+export function insertedRow() {
+  const placeholder = sql.placeholder;
+  return {
+    uuid: placeholder('uuid'),
+    extensionId: placeholder('extensionId'),
+    userId: placeholder('userId'),
+    resourceType: placeholder('resourceType'),
+    resourceId: placeholder('resourceId'),
+    key: placeholder('key'),
+    value: placeholder('value'),
+    valueType: placeholder('valueType'),
+    category: placeholder('category'),
+    description: placeholder('description'),
+    isEncrypted: placeholder('isEncrypted'),
+    size: placeholder('size'),
+    version: 1,
+    createdAt: placeholder('now'),
+    updatedAt: placeholder('now'),
+    createdBy: placeholder('writtenBy'),
+    updatedBy: placeholder('writtenBy'),
+  };
+}
+
+/**
+ * What an upsert replaces when the scoped key exists: everything the caller gave, the next version.
+ * `incoming(column)` names the value the insert proposed (`excluded.x`, or `VALUES(x)` on MySQL).
+ */
+export function replacedOnConflict(t: StorageColumns, incoming: (column: Column) => SQL) {
+  return {
+    value: incoming(t.value),
+    valueType: incoming(t.valueType),
+    category: incoming(t.category),
+    description: incoming(t.description),
+    isEncrypted: incoming(t.isEncrypted),
+    size: incoming(t.size),
+    version: sql`${t.version} + 1`,
+    updatedAt: incoming(t.updatedAt),
+    updatedBy: incoming(t.updatedBy),
+  };
+}
+
+/** The columns of the unique scoped key, an upsert's conflict target. */
+export function scopedKey<T extends StorageColumns>(t: T): [T['extensionId'], T['userId'], T['resourceType'], T['resourceId'], T['key']] {
+  return [t.extensionId, t.userId, t.resourceType, t.resourceId, t.key];
+}
+
+/** Encrypted rows after a primary key. Placeholder: afterId. */
+export function encryptedAfter(t: StorageColumns): SQL {
+  return and(eq(t.isEncrypted, true), gt(t.id, sql.placeholder('afterId'))) as SQL;
+}
+
+/** One row, only while it still has the version read. Placeholders: id, version. */
+export function atVersion(t: StorageColumns): SQL {
+  return and(eq(t.id, sql.placeholder('id')), eq(t.version, sql.placeholder('version'))) as SQL;
+}
+
+/** `excluded."column"`: the proposed row in SQLite's and PostgreSQL's `ON CONFLICT DO UPDATE`. */
+export function excluded(column: Column): SQL {
+  return sql`excluded.${sql.identifier(column.name)}`;
+}
