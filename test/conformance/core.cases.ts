@@ -112,7 +112,7 @@ export function coreCases({ storage, test }: SuiteContext): void {
       expect(Buffer.compare(Buffer.from(back!), Buffer.from(big))).toBe(0);
       await rejectsWith(ext.global.set('bigger', new Uint8Array(16 * 1024 * 1024)), 'VALUE_TOO_LARGE');
       expect(await ext.global.get('bigger')).toBeNull();
-    }, 60_000);
+    }, 180_000); // PGlite alone spends ~20 s hex-encoding 16 MiB
 
     test('limits.maxValueBytes is configurable', async () => {
       const ext = storage({ limits: { maxValueBytes: 4 } }).extension('acme.my-ext');
