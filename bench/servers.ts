@@ -1,0 +1,75 @@
+/**
+ * Database servers for the server sections: `BENCH_PG_URL` / `BENCH_MYSQL_URL` when set (`off` skips), else whatever
+ * the test setup provides (`TEST_PG_URL` / `TEST_MYSQL_URL`, or throwaway servers it starts from the
+ * binaries on this machine). The test setup is vitest's globalSetup and exports only its default
+ * function, so it is called here with a stand-in for vitest's project that just records what it
+ * provides; its teardown stops the servers and deletes their data.
+ * @module
+ */
+
+/** A server to run a section against, or why there is none. */
+export type ServerChoice = { readonly url: string } | { readonly skipped: string };
+
+type Kind = 'postgres' | 'mysql';
+
+const BENCH_ENV: Record<Kind, string> = { postgres: 'BENCH_PG_URL', mysql: 'BENCH_MYSQL_URL' };
+const TEST_ENV: Record<Kind, string> = { postgres: 'TEST_PG_URL', mysql: 'TEST_MYSQL_URL' };
+const PROVIDED: Record<Kind, string> = { postgres: 'pgUrl', mysql: 'mysqlUrl' };
+/** What the test setup also reads as "no server". */
+const OFF = /^(off|none|skip|0|false)$/i;
+
+let wanted: ReadonlySet<Kind> = new Set();
+let started: Promise<Record<Kind, ServerChoice>> | undefined;
+let teardown: (() => Promise<void>) | undefined;
+
+/** Declares which servers this run will ask for, so that one start brings up all of them at once. */
+export function planServers(kinds: readonly Kind[]): void {
+  wanted = new Set(kinds);
+}
+
+/** The server for `kind`, starting the planned throwaway servers on first use. */
+export async function server(kind: Kind): Promise<ServerChoice> {
+  const given = process.env[BENCH_ENV[kind]]?.trim();
+  if (given && OFF.test(given)) return { skipped: `turned off by ${BENCH_ENV[kind]}=${given}` };
+  if (given) return { url: given };
+  started ??= start();
+  return (await started)[kind];
+}
+
+/** Stops the servers this process started, if any. */
+export async function stopServers(): Promise<void> {
+  const stop = teardown;
+  teardown = undefined;
+  await stop?.();
+}
+
+async function start(): Promise<Record<Kind, ServerChoice>> {
+  const kinds: Kind[] = ['postgres', 'mysql'];
+  const needed = kinds.filter((kind) => wanted.has(kind) && !process.env[BENCH_ENV[kind]]?.trim());
+  const provided = new Map<string, unknown>();
+  const saved = new Map(kinds.map((kind) => [kind, process.env[TEST_ENV[kind]]]));
+  // A server no section of this run needs is not started: the test setup reads "off" as "none".
+  for (const kind of kinds) if (!needed.includes(kind)) process.env[TEST_ENV[kind]] = 'off';
+  try {
+    const { default: setup } = await import('../test/setup/servers.js');
+    const project = { provide: (name: string, value: unknown) => void provided.set(name, value) };
+    const stop = await setup(project as unknown as Parameters<typeof setup>[0]);
+    teardown = typeof stop === 'function' ? stop : undefined;
+  } catch (error) {
+    const reason = `could not start a throwaway server: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+    return { postgres: { skipped: reason }, mysql: { skipped: reason } };
+  } finally {
+    for (const [kind, value] of saved) {
+      if (value === undefined) delete process.env[TEST_ENV[kind]];
+      else process.env[TEST_ENV[kind]] = value;
+    }
+  }
+  const choice = (kind: Kind): ServerChoice => {
+    const url = provided.get(PROVIDED[kind]);
+    if (typeof url === 'string') return { url };
+    const test = saved.get(kind)?.trim();
+    if (test && OFF.test(test)) return { skipped: `turned off by ${TEST_ENV[kind]}=${test}` };
+    return { skipped: `no ${kind === 'postgres' ? 'PostgreSQL' : 'MariaDB/MySQL'} server (set ${BENCH_ENV[kind]}, or install the server binaries)` };
+  };
+  return { postgres: choice('postgres'), mysql: choice('mysql') };
+}
