@@ -8,7 +8,7 @@ import { asc, count, eq, sql } from 'drizzle-orm';
 import { pgTable, text, timestamp, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowWrite, Scope } from '../../dialect.js';
 import { DatabaseError, ExtensionStorageError } from '../../errors.js';
-import { atKey, matchesQuery, QUERY_SHAPES, queryParams, scopeParams, shapeAt, shapeIndex } from '../shared/conditions.js';
+import { atKey, keyParams, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import {
   atVersion,
@@ -158,15 +158,15 @@ export function pgDatabaseDialect(name: string, db: AnyPgDatabase): Dialect {
     migrateDown: () => locked((session) => revertMigrations(name, session, migrations)),
 
     get: (scope: Scope, key: string) =>
-      run('get', async () => (await statements.get.execute({ ...scopeParams(scope), key }))[0] as Row | undefined),
+      run('get', async () => (await statements.get.execute(keyParams(scope, key)))[0] as Row | undefined),
 
     upsert: (write: RowWrite) => run('upsert', async () => (await statements.upsert.execute({ ...write }))[0] as RowInfo),
 
     delete: (scope: Scope, key: string) =>
-      run('delete', async () => (await statements.delete.execute({ ...scopeParams(scope), key })).length > 0),
+      run('delete', async () => (await statements.delete.execute(keyParams(scope, key))).length > 0),
 
     list: (scope: Scope, query: RowQuery, limit: number) =>
-      run('list', () => statements.list[shapeIndex(query)]!.execute({ ...queryParams(scope, query), limit }) as Promise<RowInfo[]>),
+      run('list', () => statements.list[shapeIndex(query)]!.execute(queryParams(scope, query, limit)) as Promise<RowInfo[]>),
 
     count: (scope: Scope, query: RowQuery) =>
       run('count', async () => (await statements.count[shapeIndex(query)]!.execute(queryParams(scope, query)))[0]!.n),

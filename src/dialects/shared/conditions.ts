@@ -69,7 +69,24 @@ export function scopeParams(scope: Scope): Record<string, string> {
   return { extensionId: scope.extensionId, userId: scope.userId, resourceType: scope.resourceType, resourceId: scope.resourceId };
 }
 
-/** Values for the placeholders of `matchesQuery`. */
-export function queryParams(scope: Scope, query: RowQuery): Record<string, string | null> {
-  return { ...scopeParams(scope), category: query.category, from: query.range.from, to: query.range.to };
+// The builders below write each object as one literal: spreading a scope into a new object and adding
+// keys costs microseconds per call on V8 11 (Node 20), more than the statement itself on SQLite.
+
+/** Values for the placeholders of `atKey`. */
+export function keyParams(scope: Scope, key: string): Record<string, string> {
+  return { extensionId: scope.extensionId, userId: scope.userId, resourceType: scope.resourceType, resourceId: scope.resourceId, key };
+}
+
+/** Values for the placeholders of `matchesQuery`, and of the page size when a listing has one. */
+export function queryParams(scope: Scope, query: RowQuery, limit?: number): Record<string, string | number | null | undefined> {
+  return {
+    extensionId: scope.extensionId,
+    userId: scope.userId,
+    resourceType: scope.resourceType,
+    resourceId: scope.resourceId,
+    category: query.category,
+    from: query.range.from,
+    to: query.range.to,
+    limit,
+  };
 }

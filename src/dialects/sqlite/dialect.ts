@@ -8,7 +8,7 @@ import { asc, count, sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowWrite, Scope } from '../../dialect.js';
 import { DatabaseError, ValidationError } from '../../errors.js';
-import { atKey, matchesQuery, QUERY_SHAPES, queryParams, scopeParams, shapeAt, shapeIndex } from '../shared/conditions.js';
+import { atKey, keyParams, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import {
   atVersion,
@@ -138,7 +138,7 @@ export function sqlite(client: SqliteClient): Dialect {
     migrateDown: () => locked((session) => revertMigrations('sqlite', session, migrations)),
 
     get: (scope: Scope, key: string) =>
-      run('get', () => prepared().get.get({ ...scopeParams(scope), key }) as Row | undefined),
+      run('get', () => prepared().get.get(keyParams(scope, key)) as Row | undefined),
 
     upsert: (write: RowWrite) =>
       run('upsert', () => {
@@ -146,10 +146,10 @@ export function sqlite(client: SqliteClient): Dialect {
       }),
 
     delete: (scope: Scope, key: string) =>
-      run('delete', () => prepared().delete.run({ ...scopeParams(scope), key }).changes > 0),
+      run('delete', () => prepared().delete.run(keyParams(scope, key)).changes > 0),
 
     list: (scope: Scope, query: RowQuery, limit: number) =>
-      run('list', () => prepared().list[shapeIndex(query)]!().all({ ...queryParams(scope, query), limit }) as RowInfo[]),
+      run('list', () => prepared().list[shapeIndex(query)]!().all(queryParams(scope, query, limit)) as RowInfo[]),
 
     count: (scope: Scope, query: RowQuery) =>
       run('count', () => (prepared().count[shapeIndex(query)]!().get(queryParams(scope, query)) as { n: number }).n),
