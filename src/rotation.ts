@@ -106,9 +106,9 @@ async function rotateBatch(
 }
 
 function rotateRow(cipher: RowCipher, row: EncryptedRow): 'current' | 'failed' | { id: number; version: number; value: Uint8Array } {
-  if (cipher.isCurrent(row, row.key, row.value)) return 'current';
   try {
-    return { id: row.id, version: row.version, value: cipher.rotate(row, row.key, row.value) };
+    const value = cipher.reencrypt(row, row.key, row.value);
+    return value === null ? 'current' : { id: row.id, version: row.version, value };
   } catch {
     return 'failed';
   }

@@ -11,8 +11,9 @@ export interface RowCipher {
   encrypt(scope: Scope, key: string, plaintext: Uint8Array): Uint8Array;
   /** The plaintext of a stored token; throws `DECRYPTION_FAILED` when no configured key opens it. */
   decrypt(scope: Scope, key: string, stored: Uint8Array): Uint8Array;
-  /** Whether the stored token is already under the first key (a MAC check, no decryption). */
-  isCurrent(scope: Scope, key: string, stored: Uint8Array): boolean;
-  /** The token re-encrypted under the first key, keeping its timestamp; throws like `decrypt`. */
-  rotate(scope: Scope, key: string, stored: Uint8Array): Uint8Array;
+  /**
+   * The token re-encrypted under the first key, keeping its timestamp, or `null` when it already is
+   * (found by a MAC check, without decrypting); throws like `decrypt`.
+   */
+  reencrypt(scope: Scope, key: string, stored: Uint8Array): Uint8Array | null;
 }

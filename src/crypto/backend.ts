@@ -31,8 +31,8 @@ export interface CryptoBackend {
   randomIv(): Uint8Array;
   /** SHA-256 digest of `data`. */
   sha256(data: Uint8Array): Uint8Array;
-  /** HKDF-SHA256 (RFC 5869): `length` bytes (1..8160) from `ikm`, `salt` and `info` (≤ 1024 bytes). */
-  hkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+  /** HMAC-SHA256 of `data` under `key` (any length), for key derivation (see `hkdf.ts`). */
+  hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
   /** AES-128-CBC + HMAC-SHA256 under a 16-byte signing key and a 16-byte encryption key. */
   keyed(signingKey: Uint8Array, encryptionKey: Uint8Array): KeyedCipher;
 }

@@ -71,7 +71,7 @@ export function createNativeBackend(crypto: NodeCryptoModule): CryptoBackend {
     randomBytes: (length) => crypto.randomFillSync(new Uint8Array(length)),
     randomIv: () => takeRandom(16),
     sha256: (data) => plain(crypto.createHash('sha256').update(data).digest()),
-    hkdf: (ikm, salt, info, length) => new Uint8Array(crypto.hkdfSync('sha256', ikm, salt, info, length)),
+    hmacSha256: (key, data) => plain(crypto.createHmac('sha256', key).update(data).digest()),
     keyed: (signingKey, encryptionKey) => keyedNative(crypto, signingKey, encryptionKey),
   };
 }

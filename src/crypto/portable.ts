@@ -5,7 +5,6 @@
  */
 import { unsafe as aes } from '@noble/ciphers/aes.js';
 import { swap32IfBE } from '@noble/ciphers/utils.js';
-import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
@@ -108,6 +107,6 @@ export const portableBackend: CryptoBackend = {
     return () => take(16);
   })(),
   sha256: (data) => sha256(data),
-  hkdf: (ikm, salt, info, length) => hkdf(sha256, ikm, salt, info, length),
+  hmacSha256: (key, data) => hmac(sha256, key, data),
   keyed: keyedPortable,
 };

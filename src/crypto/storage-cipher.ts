@@ -18,6 +18,7 @@ import { DecryptionFailedError, ValidationError } from '../errors.js';
 import type { RowCipher } from '../row-cipher.js';
 import type { BackendChoice, CryptoBackend } from './backend.js';
 import { Fernet } from './fernet.js';
+import { hkdfExpand, hkdfExtract } from './hkdf.js';
 import { MultiFernet } from './multi-fernet.js';
 import { resolveBackend } from './select-backend.js';
 
@@ -77,10 +78,11 @@ function describeScope(scope: Scope, key: string): string {
  */
 export class StorageCipher implements RowCipher {
   readonly #backend: CryptoBackend;
-  readonly #masters: readonly Uint8Array[];
-  /** With binding 'none' every row uses the same Fernets: build them once. */
-  readonly #shared: readonly Fernet[] | undefined;
   readonly #backendChoice: BackendChoice;
+  /** HKDF-Extract of each master key, done once: a row key then costs one HMAC (HKDF-Expand). */
+  readonly #pseudorandomKeys: readonly Uint8Array[];
+  /** With binding 'none' every row uses the same Fernets: built once. */
+  readonly #shared: readonly Fernet[] | undefined;
 
   constructor(keys: EncryptionKey | readonly EncryptionKey[], binding: EncryptionKeyBinding = 'scope', backend: BackendChoice = 'auto') {
     if (binding !== 'scope' && binding !== 'none') {
@@ -88,8 +90,9 @@ export class StorageCipher implements RowCipher {
     }
     this.#backendChoice = backend;
     this.#backend = resolveBackend(backend);
-    this.#masters = masterKeys(keys, this.#backend);
-    this.#shared = binding === 'none' ? this.#masters.map((master) => this.#fernet(master)) : undefined;
+    const masters = masterKeys(keys, this.#backend);
+    this.#pseudorandomKeys = binding === 'scope' ? masters.map((master) => hkdfExtract(this.#backend, EMPTY, master)) : [];
+    this.#shared = binding === 'none' ? masters.map((master) => this.#fernet(master)) : undefined;
   }
 
   encrypt(scope: Scope, key: string, plaintext: Uint8Array): Uint8Array {
@@ -100,21 +103,19 @@ export class StorageCipher implements RowCipher {
     return this.#guard(scope, key, () => new MultiFernet(this.#fernets(scope, key)).decrypt(stored));
   }
 
-  isCurrent(scope: Scope, key: string, stored: Uint8Array): boolean {
-    return this.#fernets(scope, key, 1)[0]!.verify(stored);
+  reencrypt(scope: Scope, key: string, stored: Uint8Array): Uint8Array | null {
+    const fernets = this.#fernets(scope, key);
+    if (fernets[0]!.verify(stored)) return null;
+    return this.#guard(scope, key, () => encoder.encode(new MultiFernet(fernets).rotate(stored)));
   }
 
-  rotate(scope: Scope, key: string, stored: Uint8Array): Uint8Array {
-    return this.#guard(scope, key, () => encoder.encode(new MultiFernet(this.#fernets(scope, key)).rotate(stored)));
-  }
-
-  /** The row's Fernets, one per master key (or only the first `count`). */
-  #fernets(scope: Scope, key: string, count = this.#masters.length): readonly Fernet[] {
+  /** The row's Fernets, one per configured key (or only the first `count`). */
+  #fernets(scope: Scope, key: string, count?: number): readonly Fernet[] {
     if (this.#shared) return this.#shared;
     const info = new Uint8Array(ROW_KEY_LABEL.length + 32);
     info.set(ROW_KEY_LABEL);
     info.set(this.#backend.sha256(rowIdentity(scope, key)), ROW_KEY_LABEL.length);
-    return this.#masters.slice(0, count).map((master) => this.#fernet(this.#backend.hkdf(master, EMPTY, info, 32)));
+    return this.#pseudorandomKeys.slice(0, count).map((prk) => this.#fernet(hkdfExpand(this.#backend, prk, info, 32)));
   }
 
   #fernet(key: Uint8Array): Fernet {
