@@ -36,9 +36,9 @@ const IN_SCOPE = 'extension_id = ? AND user_id = ? AND resource_type = ? AND res
 const GLOBAL_SCOPE = [EXTENSION_ID, '', '', ''] as const;
 
 /**
- * The library's statements written by hand. MySQL has no RETURNING: an upsert is the INSERT … ON
- * DUPLICATE KEY UPDATE and a SELECT of the row in one transaction, as the library does; listings name
- * the scoped-key index, as the library does.
+ * The library's statements written by hand. MariaDB's upsert is one INSERT … ON DUPLICATE KEY UPDATE …
+ * RETURNING; MySQL 8 has no RETURNING, so there it is the INSERT and a SELECT of the row in one
+ * transaction, as the library does. Listings name the scoped-key index, as the library does.
  */
 const SQL = Object.freeze({
   get: `SELECT ${INFO}, value FROM extension_storage WHERE ${IN_SCOPE} AND \`key\` = ?`,
@@ -49,6 +49,7 @@ const SQL = Object.freeze({
       description = VALUES(description), is_encrypted = VALUES(is_encrypted), size = VALUES(size),
       version = version + 1, updated_at = VALUES(updated_at), updated_by = VALUES(updated_by)`,
   written: `SELECT ${INFO} FROM extension_storage WHERE ${IN_SCOPE} AND \`key\` = ?`,
+  returning: ` RETURNING ${INFO}`,
   listFrom: `SELECT ${INFO} FROM extension_storage FORCE INDEX (extension_storage_scoped_key)
     WHERE ${IN_SCOPE} AND \`key\` >= ? ORDER BY \`key\` LIMIT ${PAGE_SIZE + 1}`,
   listAfter: `SELECT ${INFO} FROM extension_storage FORCE INDEX (extension_storage_scoped_key)
@@ -63,10 +64,11 @@ function utcDatetime(date: Date): string {
   return date.toISOString().slice(0, 23).replace('T', ' ');
 }
 
-/** The library's upsert by hand: INSERT … ON DUPLICATE KEY UPDATE, then SELECT the row, in one transaction. */
-async function rawUpsert(pool: Pool, key: string, value: Buffer): Promise<RowDataPacket | undefined> {
+/** The library's upsert by hand: one statement on MariaDB; on MySQL 8 the INSERT, then SELECT, in one transaction. */
+async function rawUpsert(pool: Pool, key: string, value: Buffer, mariadb: boolean): Promise<RowDataPacket | undefined> {
   const now = utcDatetime(new Date());
   const params = [randomUUID(), ...GLOBAL_SCOPE, key, value, 'application/octet-stream', null, null, false, value.byteLength, now, now, null, null];
+  if (mariadb) return (await pool.execute<RowDataPacket[]>(SQL.upsert + SQL.returning, params))[0][0];
   for (let attempt = 1; ; attempt++) {
     const connection = await pool.getConnection();
     try {
@@ -125,6 +127,7 @@ export async function runMysqlBench(options: MysqlBenchOptions): Promise<void> {
   const keyv = new Keyv({ store: keyvStore });
   try {
     const [[{ version }]] = (await pool.query('SELECT VERSION() AS version')) as unknown as [[{ version: string }]];
+    const mariadb = version.includes('MariaDB');
     const storage = new ExtensionStorage({ dialect: dialect.mysql(pool) });
     await storage.migrate();
     const scope = storage.extension(EXTENSION_ID).global;
@@ -139,7 +142,7 @@ export async function runMysqlBench(options: MysqlBenchOptions): Promise<void> {
     const last = await scope.list({ limit: PAGE_SIZE, cursor: endCursor });
     const [rawLast] = await pool.execute<RowDataPacket[]>(SQL.listAfter, [...GLOBAL_SCOPE, keys[lastAfter]!]);
     const keyvLast = (await keyvStore.query(keyvLastPageSql())) as unknown as unknown[];
-    const written = await rawUpsert(pool, keys[3]!, buffers[1]!);
+    const written = await rawUpsert(pool, keys[3]!, buffers[1]!, mariadb);
     expect(last.items.length === PAGE_SIZE && last.items[0]!.key === keys[lastAfter + 1] && last.nextCursor === null, 'library last page');
     expect(rawLast.length === PAGE_SIZE && String(rawLast[0]!.key) === keys[lastAfter + 1], 'raw last page');
     expect(written && Number(written.version) === 2, 'raw upsert');
@@ -152,7 +155,7 @@ export async function runMysqlBench(options: MysqlBenchOptions): Promise<void> {
       {
         name: RAW,
         get: (key) => pool.execute(SQL.get, [...GLOBAL_SCOPE, key]),
-        upsert: (key, variant) => rawUpsert(pool, key, buffers[variant]!),
+        upsert: (key, variant) => rawUpsert(pool, key, buffers[variant]!, mariadb),
         firstPage: () => pool.execute(SQL.listFrom, [...GLOBAL_SCOPE, '']),
         lastPage: () => pool.execute(SQL.listAfter, [...GLOBAL_SCOPE, keys[lastAfter]!]),
       },
@@ -186,7 +189,9 @@ export async function runMysqlBench(options: MysqlBenchOptions): Promise<void> {
         notes: [
           `library and raw share one mysql2 pool (${CONNECTIONS} connections). The library runs its statements with pool.query`,
           '  (Drizzle, client-side parameters); raw uses pool.execute (server-side prepared), as a hand-written client would.',
-          '  Both upserts are INSERT … ON DUPLICATE KEY UPDATE + SELECT in one transaction on a pooled connection.',
+          mariadb
+            ? '  Both upserts are one INSERT … ON DUPLICATE KEY UPDATE … RETURNING (MariaDB).'
+            : '  Both upserts are INSERT … ON DUPLICATE KEY UPDATE + SELECT in one transaction on a pooled connection.',
           `keyv runs on its own mysql2 pool (${CONNECTIONS}), table keyv in the same database; its upsert is one autocommit statement`,
           "  and returns nothing. keyv's last page is the keyset statement its iterator issues there, run through the adapter.",
         ],

@@ -20,15 +20,23 @@ async function rows(pool: Pool, statement: string, values?: unknown[]): Promise<
   return result;
 }
 
+/** A statement sent through a recording pool, and how (`query`: client-side, `execute`: server-side prepared). */
+interface Recorded {
+  sql: string;
+  values: unknown[];
+  via: 'query' | 'execute';
+}
+
 /** A pool that records the statements sent through it (they run unchanged). */
-function recordingPool(pool: Pool): { pool: Pool; take(): { sql: string; values: unknown[] }[] } {
-  let seen: { sql: string; values: unknown[] }[] = [];
+function recordingPool(pool: Pool): { pool: Pool; take(): Recorded[] } {
+  let seen: Recorded[] = [];
   const proxy = new Proxy(pool, {
     get(target, property) {
-      if (property === 'query') {
+      if (property === 'query' || property === 'execute') {
+        const via = property;
         return (options: string | { sql: string }, values: unknown[] = []) => {
-          seen.push({ sql: typeof options === 'string' ? options : options.sql, values });
-          return target.query(options as string, values);
+          seen.push({ sql: typeof options === 'string' ? options : options.sql, values, via });
+          return via === 'query' ? target.query(options as string, values) : target.execute(options as string, values as never);
         };
       }
       const value = Reflect.get(target, property, target) as unknown;
@@ -93,8 +101,9 @@ describe.skipIf(!mysqlUrl)('mysql dialect on MariaDB', () => {
         await operation();
         const statements = recorder.take();
         expect(statements, name).toHaveLength(1);
-        const { sql, values } = statements[0]!;
-        const plan = await rows(pool, `EXPLAIN ${sql}`, values);
+        const { sql, values, via } = statements[0]!;
+        const plan =
+          via === 'execute' ? (await pool.execute<RowDataPacket[]>(`EXPLAIN ${sql}`, values as never))[0] : await rows(pool, `EXPLAIN ${sql}`, values);
         expect(plan, `${name}: ${sql}`).toHaveLength(1);
         const [step] = plan as { type: string; key: string | null; key_len: string | null; Extra: string | null }[];
         const context = `${name}: ${JSON.stringify(step)}`;

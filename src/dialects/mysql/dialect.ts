@@ -1,12 +1,13 @@
 /**
- * The MySQL dialect (MySQL 8, MariaDB 10.11+) on mysql2. Every statement is a Drizzle query built once
- * per dialect instance: single statements as Drizzle prepared queries on the host's pool, the
- * statements of a transaction compiled to SQL once and run on the transaction's own connection.
- * Without RETURNING, an upsert is `INSERT … ON DUPLICATE KEY UPDATE` and a SELECT in one transaction.
+ * The MySQL dialect (MySQL 8, MariaDB 10.11+) on mysql2. Every statement is a Drizzle query compiled to
+ * SQL once per dialect instance. The hot ones (get, delete, list and count pages, MariaDB's upsert) run
+ * straight on the host's pool as server-side prepared statements (`execute`, cached per connection by
+ * mysql2), their rows decoded here; the statements of a transaction run on the transaction's own
+ * connection. On MariaDB an upsert is one `INSERT … ON DUPLICATE KEY UPDATE … RETURNING`; MySQL has no
+ * RETURNING, so there it is the INSERT and a SELECT in one transaction.
  * @module
  */
-import { asc, count, fillPlaceholders, sql, type Column, type Query } from 'drizzle-orm';
-import type { MySqlColumn } from 'drizzle-orm/mysql-core';
+import { asc, count, fillPlaceholders, is, Param, Placeholder, sql, type Column, type Query } from 'drizzle-orm';
 import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
 import type { Connection as CallbackConnection, Pool as CallbackPool } from 'mysql2';
 import type { Connection, FieldPacket, Pool, QueryOptions, ResultSetHeader, RowDataPacket, TypeCast } from 'mysql2/promise';
@@ -49,7 +50,8 @@ const info = infoColumns(t);
 /** The value of the inserted row, in `ON DUPLICATE KEY UPDATE` (MariaDB has no `AS new` row alias). */
 const inserted = (column: Column) => sql`values(${sql.identifier(column.name)})`;
 
-function prepareStatements(db: MySql2Database) {
+/** The hot statements, compiled once to SQL with `?` markers and run straight on the pool. */
+function compileHotStatements(db: MySql2Database) {
   const placeholder = sql.placeholder;
   // MariaDB's planner walks away from the index for `key > ?` pages unless told: name it.
   const indexOf = (index: number) => (shapeAt(index).category ? SCOPED_CATEGORY_INDEX : SCOPED_KEY_INDEX);
@@ -60,18 +62,72 @@ function prepareStatements(db: MySql2Database) {
       .where(matchesQuery(t, shapeAt(index)))
       .orderBy(asc(t.key))
       .limit(placeholder('limit'))
-      .prepare();
+      .toSQL();
   const countShape = (index: number) =>
     db
       .select({ n: count() })
       .from(t, { forceIndex: indexOf(index) })
       .where(matchesQuery(t, shapeAt(index)))
-      .prepare();
+      .toSQL();
   return {
-    get: db.select(rowColumns(t)).from(t).where(atKey(t)).prepare(),
-    delete: db.delete(t).where(atKey(t)).prepare(),
-    list: Array.from({ length: QUERY_SHAPES }, (_, index) => lazy(() => listShape(index))),
-    count: Array.from({ length: QUERY_SHAPES }, (_, index) => lazy(() => countShape(index))),
+    get: bound(db.select(rowColumns(t)).from(t).where(atKey(t)).toSQL()),
+    delete: bound(db.delete(t).where(atKey(t)).toSQL()),
+    list: Array.from({ length: QUERY_SHAPES }, (_, index) => lazy(() => bound(listShape(index)))),
+    count: Array.from({ length: QUERY_SHAPES }, (_, index) => lazy(() => bound(countShape(index)))),
+    upsertReturning: bound(upsertReturning(db)),
+  };
+}
+
+/** MariaDB 10.5+: the upsert that returns the row it wrote, in one autocommit statement. */
+function upsertReturning(db: MySql2Database): Query {
+  const upsert = db
+    .insert(t)
+    .values(insertedRow())
+    .onDuplicateKeyUpdate({ set: replacedOnConflict(t, inserted) })
+    .toSQL();
+  const columns = Object.values(info).map((column) => `\`${column.name}\``);
+  return { sql: `${upsert.sql} returning ${columns.join(', ')}`, params: upsert.params };
+}
+
+/** A compiled statement and how to bind its parameters, worked out once. */
+interface Bound {
+  readonly sql: string;
+  readonly bind: (values: Record<string, unknown>) => unknown[];
+}
+
+/**
+ * Binds `query`'s placeholders by name. A value the statement encodes goes through its column's
+ * encoder; a bare placeholder (a WHERE operand or the LIMIT) is bound as compared: a string as its
+ * UTF-8 bytes, so the comparison with the binary columns is bytewise whatever the connection's
+ * character set; a number as its decimal text, since MySQL 8 refuses a DOUBLE (how mysql2 binds
+ * numbers) for a prepared LIMIT.
+ */
+function bound(query: Query): Bound {
+  const need = (values: Record<string, unknown>, name: string) => {
+    if (!(name in values)) throw new Error(`No value for placeholder "${name}" was provided`);
+    return values[name];
+  };
+  const slots = query.params.map((param): ((values: Record<string, unknown>) => unknown) => {
+    if (is(param, Placeholder)) {
+      const name = param.name as string;
+      return (values) => {
+        const value = need(values, name);
+        return typeof value === 'string' ? Buffer.from(value, 'utf8') : typeof value === 'number' ? String(value) : value;
+      };
+    }
+    if (is(param, Param) && is(param.value, Placeholder)) {
+      const { encoder } = param;
+      const name = param.value.name as string;
+      return (values) => encoder.mapToDriverValue(need(values, name));
+    }
+    return () => param;
+  });
+  return { sql: query.sql, bind: (values) => slots.map((slot) => slot(values)) };
+}
+
+function prepareStatements(db: MySql2Database) {
+  const placeholder = sql.placeholder;
+  return {
     encryptedRows: db
       .select(encryptedRowColumns(t))
       .from(t)
@@ -109,6 +165,19 @@ function lazy<T>(make: () => T): () => T {
 const typeCast: TypeCast = (field, next) =>
   field.type === 'TIMESTAMP' || field.type === 'DATETIME' || field.type === 'DATE' ? field.string() : next();
 
+/**
+ * Runs a compiled statement as a server-side prepared statement (mysql2 caches it per connection), on
+ * the pool or on one connection. DATETIME columns hold UTC wall-clock time: mysql2 reads them as UTC
+ * `Date`s whatever the pool's `timezone` (no statement binds a `Date`: the columns send text).
+ */
+async function prepared<T>(client: Pool | Connection, statement: Bound, values: Record<string, unknown>): Promise<T> {
+  const [result] = (await client.execute({ sql: statement.sql, timezone: 'Z', rowsAsArray: false }, statement.bind(values) as never)) as [
+    unknown,
+    FieldPacket[],
+  ];
+  return result as T;
+}
+
 /** Runs a compiled statement on one connection. */
 async function execute<T>(connection: Connection, query: Query, values: Record<string, unknown>): Promise<T> {
   const options: QueryOptions = { sql: query.sql, rowsAsArray: false, typeCast };
@@ -116,14 +185,37 @@ async function execute<T>(connection: Connection, query: Query, values: Record<s
   return result as T;
 }
 
-/** A row as mysql2 returns it, decoded by the columns of `fields`, like a Drizzle select. */
-function decode<T>(fields: Record<string, MySqlColumn>, row: RowDataPacket): T {
-  const decoded: Record<string, unknown> = {};
-  for (const [field, column] of Object.entries(fields)) {
-    const raw = row[column.name] as unknown;
-    decoded[field] = raw === null || raw === undefined ? null : column.mapFromDriverValue(raw);
-  }
-  return decoded as T;
+/*
+ * Rows as mysql2 returns them, decoded as the columns of `schema.ts` decode them, written out by hand:
+ * this runs for every row of every page. `VARBINARY` text arrives as bytes, `utf8mb4` text as strings;
+ * a `DATETIME` (UTC wall-clock time) as a UTC `Date` from a prepared statement, or as its text.
+ */
+const utf8 = (value: unknown): string => (Buffer.isBuffer(value) ? value.toString('utf8') : String(value));
+const utf8OrNull = (value: unknown): string | null => (value === null || value === undefined ? null : utf8(value));
+const utc = (value: unknown): Date => (value instanceof Date ? value : new Date(`${String(value).replace(' ', 'T')}Z`));
+
+function decodeInfo(row: RowDataPacket): RowInfo {
+  return {
+    id: Number(row.id),
+    uuid: utf8(row.uuid),
+    key: utf8(row.key),
+    valueType: utf8(row.value_type),
+    category: utf8OrNull(row.category),
+    description: utf8OrNull(row.description),
+    isEncrypted: row.is_encrypted === 1 || row.is_encrypted === true,
+    size: Number(row.size),
+    version: Number(row.version),
+    createdAt: utc(row.created_at),
+    updatedAt: utc(row.updated_at),
+    createdBy: utf8OrNull(row.created_by),
+    updatedBy: utf8OrNull(row.updated_by),
+  };
+}
+
+function decodeRow(row: RowDataPacket): Row {
+  const decoded = decodeInfo(row) as RowInfo & { value: Uint8Array };
+  decoded.value = row.value as Buffer;
+  return decoded;
 }
 
 /**
@@ -153,7 +245,19 @@ export function mysql(client: MysqlClient): Dialect {
   const pool = connections(rawClient(client));
   const db = drizzle({ client: pool.client });
   const statements = prepareStatements(db);
+  const hot = compileHotStatements(db);
   const compiled = compileStatements(db);
+  const host = pool.client;
+  /** Whether the server is MariaDB (which has `INSERT … RETURNING`), asked once at first need. */
+  let mariadb: Promise<boolean> | undefined;
+  const isMariadb = () =>
+    (mariadb ??= host.query<RowDataPacket[]>('SELECT VERSION() AS `version`').then(
+      ([rows]) => /mariadb/i.test(String(rows[0]?.version)),
+      (error: unknown) => {
+        mariadb = undefined;
+        throw error;
+      },
+    ));
 
   /**
    * Runs one operation in its turn, again when the server broke a deadlock or a lock wait by aborting
@@ -245,36 +349,42 @@ export function mysql(client: MysqlClient): Dialect {
 
     get: (scope: Scope, key: string) =>
       run('get', async () => {
-        const [row] = (await statements.get.execute(asBytes({ ...scopeParams(scope), key }))) as Row[];
-        return row;
+        const rows = await prepared<RowDataPacket[]>(host, hot.get, { ...scopeParams(scope), key });
+        return rows.length === 0 ? undefined : decodeRow(rows[0]!);
       }),
 
     upsert: (write: RowWrite) =>
-      run('upsert', () =>
-        pool.transaction(async (connection) => {
+      run('upsert', async () => {
+        if (await isMariadb()) {
+          const rows = await prepared<RowDataPacket[]>(host, hot.upsertReturning, write as unknown as Record<string, unknown>);
+          if (rows.length !== 1) throw new Error(`the upserted row was not returned (${rows.length} rows)`);
+          return decodeInfo(rows[0]!);
+        }
+        return pool.transaction(async (connection) => {
           await execute(connection, compiled.upsert, { ...write });
           const rows = await execute<RowDataPacket[]>(connection, compiled.written, asBytes({ ...scopeParams(write), key: write.key }));
           if (rows.length !== 1) throw new Error(`the upserted row was not found (${rows.length} rows)`);
-          return decode<RowInfo>(info, rows[0]!);
-        }),
-      ),
+          return decodeInfo(rows[0]!);
+        });
+      }),
 
     delete: (scope: Scope, key: string) =>
       run('delete', async () => {
-        const [result] = await statements.delete.execute(asBytes({ ...scopeParams(scope), key }));
+        const result = await prepared<ResultSetHeader>(host, hot.delete, { ...scopeParams(scope), key });
         return result.affectedRows > 0;
       }),
 
     list: (scope: Scope, query: RowQuery, limit: number) =>
       run('list', async () => {
-        const rows = await statements.list[shapeIndex(query)]!().execute(asBytes({ ...queryParams(scope, query), limit }));
-        return rows as RowInfo[];
+        const params = { ...queryParams(scope, query), limit };
+        const rows = await prepared<RowDataPacket[]>(host, hot.list[shapeIndex(query)]!(), params);
+        return rows.map(decodeInfo);
       }),
 
     count: (scope: Scope, query: RowQuery) =>
       run('count', async () => {
-        const [row] = await statements.count[shapeIndex(query)]!().execute(asBytes(queryParams(scope, query)));
-        return row?.n ?? 0;
+        const [row] = await prepared<RowDataPacket[]>(host, hot.count[shapeIndex(query)]!(), queryParams(scope, query));
+        return row === undefined ? 0 : Number(Object.values(row)[0]);
       }),
 
     encryptedRows: (afterId: number, limit: number) =>
