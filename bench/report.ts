@@ -131,6 +131,13 @@ export function checkTarget(section: string, target: string, actual: number | un
   return result;
 }
 
+/** Records a target that is not a ratio: `measured` as it should print, and whether it holds. */
+export function checkLimit(section: string, target: string, measured: string, pass: boolean): Target {
+  const result: Target = { section, target, measured, pass };
+  targets.push(result);
+  return result;
+}
+
 /** Prints targets as a table: PASS, MISS, or n/a when the numbers were not there. */
 export function printTargets(title: string, list: readonly Target[]): void {
   if (list.length === 0) return;
