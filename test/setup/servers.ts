@@ -135,6 +135,7 @@ function unprivilegedIds(): { uid: number; gid: number } | undefined {
 
 function run(cmd: string, args: string[], opts: { uid?: number; gid?: number; cwd: string }): Promise<string> {
   if (debug) log(`${cmd} ${args.join(' ')}`);
+  const t0 = Date.now();
   return new Promise((resolve, reject) => {
     execFile(
       cmd,
@@ -148,6 +149,7 @@ function run(cmd: string, args: string[], opts: { uid?: number; gid?: number; cw
         env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
       },
       (err, stdout, stderr) => {
+        if (debug) log(`${path.basename(cmd)}: ${Date.now() - t0} ms`);
         if (err) reject(new Error(`${path.basename(cmd)} failed: ${err.message}\n${stdout}\n${stderr}`));
         else resolve(stdout);
       },
@@ -167,6 +169,7 @@ function startServer(
 ): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     if (debug) log(`${name}: ${cmd} ${args.join(' ')}`);
+    const t0 = Date.now();
     const out = fs.createWriteStream(opts.logFile, { flags: 'a' });
     const child = spawn(cmd, args, {
       cwd: opts.cwd,
@@ -192,7 +195,10 @@ function startServer(
       out.write(buf);
       if (done) return;
       seen += buf.toString('utf8');
-      if (opts.ready.test(seen)) finish();
+      if (opts.ready.test(seen)) {
+        if (debug) log(`${name}: ready after ${Date.now() - t0} ms`);
+        finish();
+      }
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
