@@ -10,12 +10,10 @@ import KeyvMysql from '@keyv/mysql';
 import Keyv from 'keyv';
 import mysql2, { type Pool, type RowDataPacket } from 'mysql2/promise';
 import { ExtensionStorage } from '../src/index.js';
-import { createTempDatabase } from '../test/setup/databases.js';
 import type { MeasureOptions } from './harness.js';
-import type { Store } from './operations.js';
-import { printSkipped, reasonOf } from './report.js';
+import { libraryContender, keyvContender, type Store } from './operations.js';
 import { runServerSection } from './server-section.js';
-import { server } from './servers.js';
+import { openServerDatabase } from './servers.js';
 import { cursorAfter, expect, EXTENSION_ID, keyNames, PAGE_SIZE, values, VALUE_BYTES } from './workload.js';
 
 /** Options of the section. */
@@ -105,20 +103,9 @@ async function seed(pool: Pool, keyv: Keyv, keys: readonly string[], value: Buff
 
 /** Runs the section, or prints why it cannot. */
 export async function runMysqlBench(options: MysqlBenchOptions): Promise<void> {
-  let dialect: typeof import('../src/dialects/mysql/index.js');
-  try {
-    dialect = await import('../src/dialects/mysql/index.js');
-  } catch (error) {
-    return printSkipped('mysql', `the mysql dialect does not load (${reasonOf(error)})`);
-  }
-  const choice = await server('mysql');
-  if ('skipped' in choice) return printSkipped('mysql', choice.skipped);
-  let database: Awaited<ReturnType<typeof createTempDatabase>>;
-  try {
-    database = await createTempDatabase(choice.url);
-  } catch (error) {
-    return printSkipped('mysql', `cannot create a temporary database on the server (${reasonOf(error)})`);
-  }
+  const opened = await openServerDatabase('mysql', () => import('../src/dialects/mysql/index.js'));
+  if (!opened) return;
+  const { dialect, database } = opened;
 
   const { rows, measure } = options;
   const pool = mysql2.createPool({ uri: database.url, connectionLimit: CONNECTIONS });
@@ -159,23 +146,8 @@ export async function runMysqlBench(options: MysqlBenchOptions): Promise<void> {
         firstPage: () => pool.execute(SQL.listFrom, [...GLOBAL_SCOPE, '']),
         lastPage: () => pool.execute(SQL.listAfter, [...GLOBAL_SCOPE, keys[lastAfter]!]),
       },
-      {
-        name: LIB,
-        get: (key) => scope.get(key),
-        upsert: (key, variant) => scope.set(key, plain[variant]!),
-        firstPage: () => scope.list({ limit: PAGE_SIZE }),
-        lastPage: () => scope.list({ limit: PAGE_SIZE, cursor: endCursor }),
-      },
-      {
-        name: KEYV,
-        get: (key) => keyv.get(key),
-        upsert: (key, variant) => keyv.set(key, buffers[variant]!),
-        firstPage: async () => {
-          let n = 0;
-          for await (const _ of keyv.iterator!(undefined)) if (++n === PAGE_SIZE) break;
-        },
-        lastPage: () => keyvStore.query(keyvLastPageSql()),
-      },
+      libraryContender(LIB, scope, plain, endCursor),
+      keyvContender(KEYV, keyv, buffers, () => keyvStore.query(keyvLastPageSql())),
     ];
     await runServerSection(
       {
@@ -187,8 +159,8 @@ export async function runMysqlBench(options: MysqlBenchOptions): Promise<void> {
         keys,
         concurrencies: [1, CONNECTIONS],
         notes: [
-          `library and raw share one mysql2 pool (${CONNECTIONS} connections). The library runs its statements with pool.query`,
-          '  (Drizzle, client-side parameters); raw uses pool.execute (server-side prepared), as a hand-written client would.',
+          `library and raw share one mysql2 pool (${CONNECTIONS} connections); both run their hot statements with pool.execute`,
+          '  (server-side prepared), as a hand-written client would.',
           mariadb
             ? '  Both upserts are one INSERT … ON DUPLICATE KEY UPDATE … RETURNING (MariaDB).'
             : '  Both upserts are INSERT … ON DUPLICATE KEY UPDATE + SELECT in one transaction on a pooled connection.',

@@ -6,7 +6,9 @@
  */
 import { compare, type Contender, type MeasureOptions } from './harness.js';
 import type { OperationResult } from './report.js';
-import { spread } from './workload.js';
+import type Keyv from 'keyv';
+import type { ScopeHandle } from '../src/index.js';
+import { PAGE_SIZE, spread } from './workload.js';
 
 /** Operation names, as they appear in the tables and in `rateOf`. */
 export const OP = Object.freeze({
@@ -70,4 +72,32 @@ export async function measureOperations(
     }
   }
   return results;
+}
+
+/** The library as a store: one scope handle; the last page continues from `endCursor`. */
+export function libraryContender(name: string, scope: ScopeHandle, values: readonly Uint8Array[], endCursor: string): Store {
+  return {
+    name,
+    get: (key) => scope.get(key),
+    upsert: (key, variant) => scope.set(key, values[variant]!),
+    firstPage: () => scope.list({ limit: PAGE_SIZE }),
+    lastPage: () => scope.list({ limit: PAGE_SIZE, cursor: endCursor }),
+  };
+}
+
+/**
+ * A Keyv instance as a store. Keyv has no keyset listing: page 1 is its public iterator's first 25
+ * entries, and `lastPage` runs the statement that iterator issues at the end of the table.
+ */
+export function keyvContender(name: string, keyv: Keyv, values: readonly Buffer[], lastPage: () => unknown): Store {
+  return {
+    name,
+    get: (key) => keyv.get(key),
+    upsert: (key, variant) => keyv.set(key, values[variant]!),
+    firstPage: async () => {
+      let n = 0;
+      for await (const _ of keyv.iterator!(undefined)) if (++n === PAGE_SIZE) break;
+    },
+    lastPage,
+  };
 }

@@ -7,7 +7,7 @@
  */
 import { ExtensionStorage } from '../src/index.js';
 import type { MeasureOptions } from './harness.js';
-import type { Store } from './operations.js';
+import { libraryContender, type Store } from './operations.js';
 import { PG_RAW, pgUpsertParams } from './postgres.js';
 import { printSkipped, reasonOf } from './report.js';
 import { runServerSection } from './server-section.js';
@@ -61,13 +61,7 @@ export async function runPgliteBench(options: PgliteBenchOptions): Promise<void>
         firstPage: () => db.query(PG_RAW.listFrom, [...GLOBAL_SCOPE, '', PAGE_SIZE + 1]),
         lastPage: () => db.query(PG_RAW.listAfter, [...GLOBAL_SCOPE, keys[lastAfter]!, PAGE_SIZE + 1]),
       },
-      {
-        name: LIB,
-        get: (key) => scope.get(key),
-        upsert: (key, variant) => scope.set(key, plain[variant]!),
-        firstPage: () => scope.list({ limit: PAGE_SIZE }),
-        lastPage: () => scope.list({ limit: PAGE_SIZE, cursor: endCursor }),
-      },
+      libraryContender(LIB, scope, plain, endCursor),
     ];
     await runServerSection(
       {

@@ -10,12 +10,10 @@ import KeyvPostgres from '@keyv/postgres';
 import Keyv from 'keyv';
 import postgresJs from 'postgres';
 import { ExtensionStorage } from '../src/index.js';
-import { createTempDatabase } from '../test/setup/databases.js';
 import type { MeasureOptions } from './harness.js';
-import type { Store } from './operations.js';
-import { printSkipped, reasonOf } from './report.js';
+import { libraryContender, keyvContender, type Store } from './operations.js';
 import { runServerSection } from './server-section.js';
-import { server } from './servers.js';
+import { openServerDatabase } from './servers.js';
 import { cursorAfter, expect, EXTENSION_ID, keyNames, PAGE_SIZE, values, VALUE_BYTES } from './workload.js';
 
 /** Options of the section. */
@@ -61,20 +59,9 @@ export function pgUpsertParams(key: string, value: Uint8Array): unknown[] {
 
 /** Runs the section, or prints why it cannot. */
 export async function runPostgresBench(options: PostgresBenchOptions): Promise<void> {
-  let dialect: typeof import('../src/dialects/postgres/index.js');
-  try {
-    dialect = await import('../src/dialects/postgres/index.js');
-  } catch (error) {
-    return printSkipped('postgres', `the postgres dialect does not load (${reasonOf(error)})`);
-  }
-  const choice = await server('postgres');
-  if ('skipped' in choice) return printSkipped('postgres', choice.skipped);
-  let database: Awaited<ReturnType<typeof createTempDatabase>>;
-  try {
-    database = await createTempDatabase(choice.url);
-  } catch (error) {
-    return printSkipped('postgres', `cannot create a temporary database on the server (${reasonOf(error)})`);
-  }
+  const opened = await openServerDatabase('postgres', () => import('../src/dialects/postgres/index.js'));
+  if (!opened) return;
+  const { dialect, database } = opened;
 
   const { rows, measure } = options;
   const sql = postgresJs(database.url, { max: CONNECTIONS, onnotice: () => undefined });
@@ -121,23 +108,8 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<v
         firstPage: () => sql.unsafe(PG_RAW.listFrom, [...GLOBAL_SCOPE, '', PAGE_SIZE + 1], prepared),
         lastPage: () => sql.unsafe(PG_RAW.listAfter, [...GLOBAL_SCOPE, keys[lastAfter]!, PAGE_SIZE + 1], prepared),
       },
-      {
-        name: LIB,
-        get: (key) => scope.get(key),
-        upsert: (key, variant) => scope.set(key, plain[variant]!),
-        firstPage: () => scope.list({ limit: PAGE_SIZE }),
-        lastPage: () => scope.list({ limit: PAGE_SIZE, cursor: endCursor }),
-      },
-      {
-        name: KEYV,
-        get: (key) => keyv.get(key),
-        upsert: (key, variant) => keyv.set(key, buffers[variant]!),
-        firstPage: async () => {
-          let n = 0;
-          for await (const _ of keyv.iterator!(undefined)) if (++n === PAGE_SIZE) break;
-        },
-        lastPage: () => keyvStore.query(keyvLastPageSql, keyvLastPageParams),
-      },
+      libraryContender(LIB, scope, plain, endCursor),
+      keyvContender(KEYV, keyv, buffers, () => keyvStore.query(keyvLastPageSql, keyvLastPageParams)),
     ];
     await runServerSection(
       {

@@ -6,6 +6,8 @@
  * provides; its teardown stops the servers and deletes their data.
  * @module
  */
+import { createTempDatabase, type TempDatabase } from '../test/setup/databases.js';
+import { printSkipped, reasonOf } from './report.js';
 
 /** A server to run a section against, or why there is none. */
 export type ServerChoice = { readonly url: string } | { readonly skipped: string };
@@ -72,4 +74,32 @@ async function start(): Promise<Record<Kind, ServerChoice>> {
     return { skipped: `no ${kind === 'postgres' ? 'PostgreSQL' : 'MariaDB/MySQL'} server (set ${BENCH_ENV[kind]}, or install the server binaries)` };
   };
   return { postgres: choice('postgres'), mysql: choice('mysql') };
+}
+
+/**
+ * The dialect module and a fresh temporary database on the server of `section`, or `undefined` once
+ * it has printed why the section is skipped (dialect does not load, no server, no database).
+ */
+export async function openServerDatabase<Module>(
+  section: Kind,
+  load: () => Promise<Module>,
+): Promise<{ dialect: Module; database: TempDatabase } | undefined> {
+  let dialect: Module;
+  try {
+    dialect = await load();
+  } catch (error) {
+    printSkipped(section, `the ${section} dialect does not load (${reasonOf(error)})`);
+    return undefined;
+  }
+  const choice = await server(section);
+  if ('skipped' in choice) {
+    printSkipped(section, choice.skipped);
+    return undefined;
+  }
+  try {
+    return { dialect, database: await createTempDatabase(choice.url) };
+  } catch (error) {
+    printSkipped(section, `cannot create a temporary database on the server (${reasonOf(error)})`);
+    return undefined;
+  }
 }

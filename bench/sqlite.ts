@@ -14,7 +14,7 @@ import Keyv from 'keyv';
 import { ExtensionStorage } from '../src/index.js';
 import { sqlite } from '../src/dialects/sqlite/index.js';
 import type { MeasureOptions } from './harness.js';
-import { measureOperations, OP, type Store } from './operations.js';
+import { libraryContender, keyvContender, measureOperations, OP, type Store } from './operations.js';
 import { checkTarget, count, describeMeasure, printComparison, printTargets, rateOf, ratioOf, type Target } from './report.js';
 import { cursorAfter, expect, EXTENSION_ID, keyNames, PAGE_SIZE, values, VALUE_BYTES } from './workload.js';
 
@@ -133,23 +133,8 @@ async function runMode(mode: Mode, options: SqliteBenchOptions, dir: string): Pr
         firstPage: () => raw.listFrom.all(...GLOBAL_SCOPE, '', PAGE_SIZE + 1),
         lastPage: () => raw.listAfter.all(...GLOBAL_SCOPE, keys[lastAfter], PAGE_SIZE + 1),
       },
-      {
-        name: LIB,
-        get: (key) => scope.get(key),
-        upsert: (key, variant) => scope.set(key, plain[variant]!),
-        firstPage: () => scope.list({ limit: PAGE_SIZE }),
-        lastPage: () => scope.list({ limit: PAGE_SIZE, cursor: endCursor }),
-      },
-      {
-        name: KEYV,
-        get: (key) => keyv.get(key),
-        upsert: (key, variant) => keyv.set(key, buffers[variant]!),
-        firstPage: async () => {
-          let n = 0;
-          for await (const _ of keyv.iterator!(undefined)) if (++n === PAGE_SIZE) break;
-        },
-        lastPage: () => keyvStore.query(keyvLastPageSql, keyvLastPageParams),
-      },
+      libraryContender(LIB, scope, plain, endCursor),
+      keyvContender(KEYV, keyv, buffers, () => keyvStore.query(keyvLastPageSql, keyvLastPageParams)),
     ];
     const results = await measureOperations(stores, keys, measure);
 
