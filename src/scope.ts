@@ -80,7 +80,8 @@ export class ScopeHandle {
    * @example
    * const prefs = await ext.user.getJSON('prefs', { schema: z.object({ theme: z.string() }) });
    */
-  async getJSON<T = unknown>(key: string, options: GetJSONOptions<T> = {}): Promise<T | null> {
+  async getJSON<T = unknown>(key: string, options?: GetJSONOptions<T>): Promise<T | null> {
+    const { schema } = validate.options('options', options);
     const text = await this.getText(key);
     if (text === null) return null;
     let parsed: unknown;
@@ -89,14 +90,15 @@ export class ScopeHandle {
     } catch {
       throw new ValidationError(`"${key}" expected a JSON value, got text that does not parse`);
     }
-    return options.schema ? conform(options.schema, parsed, key) : (parsed as T);
+    return schema ? conform(schema, parsed, key) : (parsed as T);
   }
 
   /**
    * Creates or replaces an entry: value, value type, category and description all take the new values.
    * Returns the written entry's metadata.
    */
-  async set(key: string, value: Value, options: SetOptions = {}): Promise<EntryInfo> {
+  async set(key: string, value: Value, setOptions?: SetOptions): Promise<EntryInfo> {
+    const options = validate.options('options', setOptions);
     const checkedKey = validate.key(key);
     const bytes = validate.value(value, this.#context.maxValueBytes);
     const valueType = validate.valueType(options.valueType ?? (typeof value === 'string' ? TEXT_UTF8 : OCTET_STREAM));
@@ -126,12 +128,12 @@ export class ScopeHandle {
   }
 
   /** Stores `value` as JSON (after checking it against `schema` when given). */
-  async setJSON<T>(key: string, value: T, options: SetJSONOptions<T> = {}): Promise<EntryInfo> {
-    const { schema, ...setOptions } = options;
+  async setJSON<T>(key: string, value: T, jsonOptions?: SetJSONOptions<T>): Promise<EntryInfo> {
+    const { schema, ...setOptions } = validate.options('options', jsonOptions);
     const checked = schema ? await conform(schema, value, key) : value;
     const text = JSON.stringify(checked);
     if (text === undefined) throw new ValidationError(`"value" expected a JSON-serialisable value, got ${typeof value}`);
-    return this.set(key, text, { ...setOptions, valueType: options.valueType ?? JSON_TYPE });
+    return this.set(key, text, { ...setOptions, valueType: setOptions.valueType ?? JSON_TYPE });
   }
 
   /** Removes an entry; `true` when there was one. */
@@ -147,7 +149,8 @@ export class ScopeHandle {
    * let cursor = null;
    * do { const page = await scope.list({ prefix: 'cfg/', cursor }); cursor = page.nextCursor; } while (cursor);
    */
-  async list(options: ListOptions = {}): Promise<Page> {
+  async list(listOptions?: ListOptions): Promise<Page> {
+    const options = validate.options('options', listOptions);
     const limit = validate.limit(options.limit ?? DEFAULT_PAGE_SIZE);
     const filter = this.#filter(options);
     const afterKey = options.cursor === undefined || options.cursor === null ? null : decodeCursor(filter, options.cursor);
@@ -159,8 +162,8 @@ export class ScopeHandle {
   }
 
   /** How many entries `list` with the same filters would return across all pages. */
-  async count(filter: ListFilter = {}): Promise<number> {
-    const context = this.#filter(filter);
+  async count(filter?: ListFilter): Promise<number> {
+    const context = this.#filter(validate.options('filter', filter));
     return this.#context.dialect.count(context.scope, { category: context.category, range: listingRange(context.prefix, null) });
   }
 

@@ -99,7 +99,8 @@ export class ExtensionStorage {
    * @example
    * const ext = storage.extension('acme.my-ext', { user: { id: 42 } });
    */
-  extension(extensionId: string, options: ExtensionOptions = {}): ExtensionHandle {
-    return new ExtensionHandle(this.#context, extensionId, options.user === undefined ? this.#user : options.user);
+  extension(extensionId: string, options?: ExtensionOptions): ExtensionHandle {
+    const { user } = validate.options('options', options);
+    return new ExtensionHandle(this.#context, extensionId, user === undefined ? this.#user : user);
   }
 }

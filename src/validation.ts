@@ -141,6 +141,15 @@ export function limit(input: unknown): number {
   return input;
 }
 
+/** An options object (absent means empty). */
+export function options<T extends object>(field: string, input: T | undefined): Partial<T> {
+  if (input === undefined) return {};
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new ValidationError(`"${field}" expected an object, got ${describe(input)}`);
+  }
+  return input;
+}
+
 /** A boolean option. */
 export function flag(field: string, input: unknown): boolean {
   if (input === undefined) return false;

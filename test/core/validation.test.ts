@@ -144,6 +144,17 @@ describe('value', () => {
   it('refuses values JSON cannot represent', async () => refuses(() => scope.setJSON('k', undefined), 'value'));
 });
 
+describe('options objects', () => {
+  it.each([null, 'x', 5, []])('refuses %j as options', async (bad) => {
+    await refuses(() => scope.set('k', 'v', bad as never), 'options');
+    await refuses(() => scope.setJSON('k', 1, bad as never), 'options');
+    await refuses(() => scope.getJSON('k', bad as never), 'options');
+    await refuses(() => scope.list(bad as never), 'options');
+    await refuses(() => scope.count(bad as never), 'filter');
+    await refuses(() => storage.extension('acme.valid', bad as never), 'options');
+  });
+});
+
 describe('list options', () => {
   it.each([0, 1001, 2.5, '10'])('refuses the limit %j', async (limit) => refuses(() => scope.list({ limit: limit as number }), 'limit'));
   it('refuses a bad prefix, category or cursor', async () => {
