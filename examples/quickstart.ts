@@ -17,7 +17,8 @@ db.pragma('journal_mode = WAL');
 const show = (label: string, value: unknown) => console.log(`${label.padEnd(44)} ${JSON.stringify(value)}`);
 
 try {
-  const storage = new ExtensionStorage({ dialect: sqlite(db) });
+  // A real host reads its secret from the environment; encryption is per entry, on request.
+  const storage = new ExtensionStorage({ dialect: sqlite(db), encryptionKeys: 'demo secret: use a long random one' });
   await storage.migrate();
   console.log(`SQLite file ${file}: migrated\n`);
 
@@ -33,6 +34,11 @@ try {
   await ext.user.set('prefs', 'compact');
   show('user(42).getText("prefs")', await ext.user.getText('prefs'));
   show('user(7).getText("prefs")', await storage.extension('acme.my-ext', { user: { id: 7 } }).user.getText('prefs'));
+
+  await ext.user.set('api-token', 'hunter2', { encrypt: true, description: 'stored as a Fernet token' });
+  const stored = db.prepare("SELECT value FROM extension_storage WHERE key = 'api-token'").pluck().get() as Buffer;
+  show('user(42).set("api-token", { encrypt }) → row', `${stored.toString('ascii').slice(0, 24)}…`);
+  show('user(42).getText("api-token")', await ext.user.getText('api-token'));
 
   const dashboard = ext.resource('dashboard', 'AAAAAAAA-bbbb-cccc-dddd-eeeeeeeeeeee');
   await dashboard.set('state', new Uint8Array([1, 2, 3]));
