@@ -68,31 +68,27 @@ async function mysqlAdmin<T>(url: string, fn: (c: import('mysql2/promise').Conne
 export async function createTempDatabase(url: string): Promise<TempDatabase> {
   const dialect = dialectOf(url);
   const name = `extstore_${randomBytes(6).toString('hex')}`;
+  const server =
+    dialect === 'postgres'
+      ? {
+          create: () => pgAdmin(url, (sql) => sql.unsafe(`CREATE DATABASE "${name}"`)),
+          // WITH (FORCE) needs PostgreSQL 13+; fall back to terminating backends by hand
+          drop: () =>
+            pgAdmin(url, async (sql) => {
+              try {
+                await sql.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+              } catch {
+                await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${name} AND pid <> pg_backend_pid()`;
+                await sql.unsafe(`DROP DATABASE IF EXISTS "${name}"`);
+              }
+            }),
+        }
+      : {
+          create: () => mysqlAdmin(url, (c) => c.query(`CREATE DATABASE \`${name}\``)),
+          drop: () => mysqlAdmin(url, (c) => c.query(`DROP DATABASE IF EXISTS \`${name}\``)),
+        };
+  await server.create();
   let dropped = false;
-
-  if (dialect === 'postgres') {
-    await pgAdmin(url, (sql) => sql.unsafe(`CREATE DATABASE "${name}"`));
-    return {
-      url: withDatabase(url, name),
-      name,
-      dialect,
-      async drop() {
-        if (dropped) return;
-        dropped = true;
-        // WITH (FORCE) needs PostgreSQL 13+; fall back to terminating backends by hand
-        await pgAdmin(url, async (sql) => {
-          try {
-            await sql.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-          } catch {
-            await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${name} AND pid <> pg_backend_pid()`;
-            await sql.unsafe(`DROP DATABASE IF EXISTS "${name}"`);
-          }
-        });
-      },
-    };
-  }
-
-  await mysqlAdmin(url, (c) => c.query(`CREATE DATABASE \`${name}\``));
   return {
     url: withDatabase(url, name),
     name,
@@ -100,7 +96,7 @@ export async function createTempDatabase(url: string): Promise<TempDatabase> {
     async drop() {
       if (dropped) return;
       dropped = true;
-      await mysqlAdmin(url, (c) => c.query(`DROP DATABASE IF EXISTS \`${name}\``));
+      await server.drop();
     },
   };
 }
