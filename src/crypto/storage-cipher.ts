@@ -16,11 +16,10 @@
 import type { Scope } from '../dialect.js';
 import { DecryptionFailedError, ValidationError } from '../errors.js';
 import type { RowCipher } from '../row-cipher.js';
-import type { BackendChoice, CryptoBackend } from './backend.js';
-import { Fernet } from './fernet.js';
+import type { BackendChoice, CryptoBackend, KeyedCipher } from './backend.js';
 import { hkdfExpand, hkdfExtract } from './hkdf.js';
-import { MultiFernet } from './multi-fernet.js';
 import { resolveBackend } from './select-backend.js';
+import { openToken, parseToken, sealToken, type RawToken } from './token.js';
 
 /** One configured key: a secret string (hashed into a key), or 32 raw key bytes. */
 export type EncryptionKey = string | Uint8Array;
@@ -71,62 +70,83 @@ function describeScope(scope: Scope, key: string): string {
   return `"${key}" (${where} of "${scope.extensionId}")`;
 }
 
+/** One row's keys, derived only as far as they are needed (most rows open with the first). */
+type RowKeys = (index: number) => KeyedCipher;
+
 /**
- * The storage's cipher over `keys` (newest first).
+ * The storage's cipher over `keys` (newest first). It works on Fernet's token format directly, below
+ * the `Fernet` class: a token is decoded once, and a row derives only the keys it needs.
  * @example
  * const cipher = new StorageCipher(['new secret', 'old secret'], 'scope');
  */
 export class StorageCipher implements RowCipher {
   readonly #backend: CryptoBackend;
-  readonly #backendChoice: BackendChoice;
+  readonly #keyCount: number;
   /** HKDF-Extract of each master key, done once: a row key then costs one HMAC (HKDF-Expand). */
   readonly #pseudorandomKeys: readonly Uint8Array[];
-  /** With binding 'none' every row uses the same Fernets: built once. */
-  readonly #shared: readonly Fernet[] | undefined;
+  /** With binding 'none' every row uses the same keys: built once. */
+  readonly #shared: readonly KeyedCipher[] | undefined;
 
   constructor(keys: EncryptionKey | readonly EncryptionKey[], binding: EncryptionKeyBinding = 'scope', backend: BackendChoice = 'auto') {
     if (binding !== 'scope' && binding !== 'none') {
       throw new ValidationError(`"encryptionKeyBinding" expected "scope" or "none", got ${JSON.stringify(binding)}`);
     }
-    this.#backendChoice = backend;
     this.#backend = resolveBackend(backend);
     const masters = masterKeys(keys, this.#backend);
+    this.#keyCount = masters.length;
     this.#pseudorandomKeys = binding === 'scope' ? masters.map((master) => hkdfExtract(this.#backend, EMPTY, master)) : [];
-    this.#shared = binding === 'none' ? masters.map((master) => this.#fernet(master)) : undefined;
+    this.#shared = binding === 'none' ? masters.map((master) => this.#keyed(master)) : undefined;
   }
 
   encrypt(scope: Scope, key: string, plaintext: Uint8Array): Uint8Array {
-    return encoder.encode(this.#fernets(scope, key, 1)[0]!.encrypt(plaintext));
+    const token = sealToken(this.#rowKeys(scope, key)(0), plaintext, Math.floor(Date.now() / 1000), this.#backend.randomIv());
+    return encoder.encode(token);
   }
 
   decrypt(scope: Scope, key: string, stored: Uint8Array): Uint8Array {
-    return this.#guard(scope, key, () => new MultiFernet(this.#fernets(scope, key)).decrypt(stored));
+    const raw = parseToken(stored);
+    const plaintext = raw && this.#open(this.#rowKeys(scope, key), raw, 0);
+    if (!plaintext) throw this.#failure(scope, key);
+    return plaintext;
   }
 
   reencrypt(scope: Scope, key: string, stored: Uint8Array): Uint8Array | null {
-    const fernets = this.#fernets(scope, key);
-    if (fernets[0]!.verify(stored)) return null;
-    return this.#guard(scope, key, () => encoder.encode(new MultiFernet(fernets).rotate(stored)));
+    const raw = parseToken(stored);
+    if (!raw) throw this.#failure(scope, key);
+    const keys = this.#rowKeys(scope, key);
+    const current = keys(0);
+    if (current.verifyMac(raw.signed, raw.mac)) return null;
+    const plaintext = this.#open(keys, raw, 1);
+    if (!plaintext) throw this.#failure(scope, key);
+    // The original timestamp is kept, as MultiFernet.rotate does.
+    return encoder.encode(sealToken(current, plaintext, raw.timestamp, this.#backend.randomIv()));
   }
 
-  /** The row's Fernets, one per configured key (or only the first `count`). */
-  #fernets(scope: Scope, key: string, count?: number): readonly Fernet[] {
-    if (this.#shared) return this.#shared;
+  /** The plaintext under the first of the row's keys from `from` on that opens the token. */
+  #open(keys: RowKeys, raw: RawToken, from: number): Uint8Array | undefined {
+    for (let index = from; index < this.#keyCount; index++) {
+      const plaintext = openToken(keys(index), raw);
+      if (plaintext) return plaintext;
+    }
+    return undefined;
+  }
+
+  #rowKeys(scope: Scope, key: string): RowKeys {
+    const shared = this.#shared;
+    if (shared) return (index) => shared[index]!;
     const info = new Uint8Array(ROW_KEY_LABEL.length + 32);
     info.set(ROW_KEY_LABEL);
     info.set(this.#backend.sha256(rowIdentity(scope, key)), ROW_KEY_LABEL.length);
-    return this.#pseudorandomKeys.slice(0, count).map((prk) => this.#fernet(hkdfExpand(this.#backend, prk, info, 32)));
+    const derived: KeyedCipher[] = [];
+    return (index) => (derived[index] ??= this.#keyed(hkdfExpand(this.#backend, this.#pseudorandomKeys[index]!, info, 32)));
   }
 
-  #fernet(key: Uint8Array): Fernet {
-    return new Fernet(key, { backend: this.#backendChoice });
+  /** A Fernet key's two halves: the first 16 bytes sign, the last 16 encrypt. */
+  #keyed(fernetKey: Uint8Array): KeyedCipher {
+    return this.#backend.keyed(fernetKey.subarray(0, 16), fernetKey.subarray(16, 32));
   }
 
-  #guard<T>(scope: Scope, key: string, body: () => T): T {
-    try {
-      return body();
-    } catch (error) {
-      throw new DecryptionFailedError(`no configured encryption key opens the value of ${describeScope(scope, key)}`, { cause: error });
-    }
+  #failure(scope: Scope, key: string): DecryptionFailedError {
+    return new DecryptionFailedError(`no configured encryption key opens the value of ${describeScope(scope, key)}`);
   }
 }
