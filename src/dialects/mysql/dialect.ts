@@ -13,7 +13,7 @@ import type { Connection as CallbackConnection, Pool as CallbackPool } from 'mys
 import type { Connection, FieldPacket, Pool, QueryOptions, ResultSetHeader, RowDataPacket, TypeCast } from 'mysql2/promise';
 import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowWrite, Scope } from '../../dialect.js';
 import { DatabaseError, ExtensionStorageError, ValidationError } from '../../errors.js';
-import { atKey, matchesQuery, QUERY_SHAPES, queryParams, scopeParams, shapeAt, shapeIndex } from '../shared/conditions.js';
+import { atKey, keyParams, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import { atVersion, encryptedAfter, encryptedRowColumns, infoColumns, insertedRow, replacedOnConflict, rowColumns } from '../shared/statements.js';
 import { connections } from './client.js';
@@ -349,7 +349,7 @@ export function mysql(client: MysqlClient): Dialect {
 
     get: (scope: Scope, key: string) =>
       run('get', async () => {
-        const rows = await prepared<RowDataPacket[]>(host, hot.get, { ...scopeParams(scope), key });
+        const rows = await prepared<RowDataPacket[]>(host, hot.get, keyParams(scope, key));
         return rows.length === 0 ? undefined : decodeRow(rows[0]!);
       }),
 
@@ -362,7 +362,7 @@ export function mysql(client: MysqlClient): Dialect {
         }
         return pool.transaction(async (connection) => {
           await execute(connection, compiled.upsert, { ...write });
-          const rows = await execute<RowDataPacket[]>(connection, compiled.written, asBytes({ ...scopeParams(write), key: write.key }));
+          const rows = await execute<RowDataPacket[]>(connection, compiled.written, asBytes(keyParams(write, write.key)));
           if (rows.length !== 1) throw new Error(`the upserted row was not found (${rows.length} rows)`);
           return decodeInfo(rows[0]!);
         });
@@ -370,14 +370,13 @@ export function mysql(client: MysqlClient): Dialect {
 
     delete: (scope: Scope, key: string) =>
       run('delete', async () => {
-        const result = await prepared<ResultSetHeader>(host, hot.delete, { ...scopeParams(scope), key });
+        const result = await prepared<ResultSetHeader>(host, hot.delete, keyParams(scope, key));
         return result.affectedRows > 0;
       }),
 
     list: (scope: Scope, query: RowQuery, limit: number) =>
       run('list', async () => {
-        const params = { ...queryParams(scope, query), limit };
-        const rows = await prepared<RowDataPacket[]>(host, hot.list[shapeIndex(query)]!(), params);
+        const rows = await prepared<RowDataPacket[]>(host, hot.list[shapeIndex(query)]!(), queryParams(scope, query, limit));
         return rows.map(decodeInfo);
       }),
 

@@ -64,11 +64,6 @@ export function matchesQuery(t: ScopedColumns, shape: QueryShape): SQL {
   ) as SQL;
 }
 
-/** Values for the placeholders of `inScope`. */
-export function scopeParams(scope: Scope): Record<string, string> {
-  return { extensionId: scope.extensionId, userId: scope.userId, resourceType: scope.resourceType, resourceId: scope.resourceId };
-}
-
 // The builders below write each object as one literal: spreading a scope into a new object and adding
 // keys costs microseconds per call on V8 11 (Node 20), more than the statement itself on SQLite.
 
