@@ -13,7 +13,7 @@ import type { Connection as CallbackConnection, Pool as CallbackPool } from 'mys
 import type { Connection, FieldPacket, Pool, QueryOptions, ResultSetHeader, RowDataPacket, TypeCast } from 'mysql2/promise';
 import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowWrite, Scope } from '../../dialect.js';
 import { DatabaseError, ExtensionStorageError, ValidationError } from '../../errors.js';
-import { atKey, keyParams, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
+import { atKey, keyParams, lazy, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import { atVersion, encryptedAfter, encryptedRowColumns, infoColumns, insertedRow, replacedOnConflict, rowColumns } from '../shared/statements.js';
 import { connections } from './client.js';
@@ -154,11 +154,6 @@ function compileStatements(db: MySql2Database) {
       .where(atVersion(t))
       .toSQL(),
   };
-}
-
-function lazy<T>(make: () => T): () => T {
-  let made: T | undefined;
-  return () => (made ??= make());
 }
 
 /** Drizzle's own rule for mysql2: dates come back as the server's text, which the columns parse. */

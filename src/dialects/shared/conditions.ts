@@ -44,6 +44,12 @@ export interface QueryShape {
 /** Number of distinct shapes: a cache of prepared statements can be an array this long. */
 export const QUERY_SHAPES = 8;
 
+/** A value made on first use: each query shape's statement is prepared the first time it runs. */
+export function lazy<T>(make: () => T): () => T {
+  let made: T | undefined;
+  return () => (made ??= make());
+}
+
 /** The shape of a query, as an index into a cache of `QUERY_SHAPES` prepared statements. */
 export function shapeIndex(query: RowQuery): number {
   return (query.category === null ? 0 : 1) | (query.range.fromExclusive ? 2 : 0) | (query.range.to === null ? 0 : 4);

@@ -8,7 +8,7 @@ import { asc, count, sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowWrite, Scope } from '../../dialect.js';
 import { DatabaseError, ValidationError } from '../../errors.js';
-import { atKey, keyParams, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
+import { atKey, keyParams, lazy, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import {
   atVersion,
@@ -53,11 +53,6 @@ function prepareStatements(db: BetterSQLite3Database) {
       .where(atVersion(t))
       .prepare(),
   };
-}
-
-function lazy<T>(make: () => T): () => T {
-  let made: T | undefined;
-  return () => (made ??= make());
 }
 
 /** better-sqlite3 binds Buffers, not plain Uint8Arrays. */
