@@ -79,6 +79,21 @@ export interface EncryptedRow extends Scope {
   readonly value: Uint8Array;
 }
 
+/**
+ * The rows a cleanup removes: every row of an extension, one user's rows of an extension, or the rows
+ * of one scope. Each is a prefix of the scoped-key index, so a batch is an index range.
+ */
+export type RowSet =
+  | { readonly kind: 'extension'; readonly extensionId: string }
+  | { readonly kind: 'user'; readonly extensionId: string; readonly userId: string }
+  | { readonly kind: 'scope'; readonly scope: Scope };
+
+/** What one extension stores, as the database keeps it (value bytes before encryption, and entries). */
+export interface UsageRecord {
+  readonly bytes: number;
+  readonly keys: number;
+}
+
 /** One embedded migration: the statements that apply it and those that undo it. */
 export interface Migration {
   readonly tag: string;
@@ -113,4 +128,12 @@ export interface Dialect {
    * replace because the row's version had moved on or the row was gone.
    */
   replaceValues(updates: readonly { id: number; version: number; value: Uint8Array }[]): Promise<number[]>;
+  /** The usage record of an extension (zeros when it never stored anything). */
+  usage(extensionId: string): Promise<UsageRecord>;
+  /** Every extension id that holds rows, in bytewise order. */
+  extensionIds(): Promise<string[]>;
+  /** Deletes up to `limit` rows of `rows` in one statement; returns how many it deleted. */
+  deleteRows(rows: RowSet, limit: number): Promise<number>;
+  /** Deletes up to `limit` rows whose expiry is at or before `now`, oldest expiry first; returns how many. */
+  deleteExpired(now: Date, limit: number): Promise<number>;
 }

@@ -2,7 +2,7 @@
  * Extension handles: one extension's view of the storage, with its three kinds of scope.
  * @module
  */
-import type { Scope } from './dialect.js';
+import type { Scope, UsageRecord } from './dialect.js';
 import { UnauthenticatedError } from './errors.js';
 import { ScopeHandle, type StorageContext } from './scope.js';
 import type { User } from './types.js';
@@ -44,6 +44,11 @@ export class ExtensionHandle {
       }
       return { scope: { extensionId: id, userId, resourceType: '', resourceId: '' }, userId };
     });
+  }
+
+  /** What this extension stores in all scopes: `{ bytes, keys }` (see `storage.usage`). */
+  usage(): Promise<UsageRecord> {
+    return this.#context.dialect.usage(this.id);
   }
 
   /**

@@ -23,6 +23,8 @@ export interface StorageContext {
   readonly dialect: Dialect;
   readonly maxValueBytes: number;
   readonly cipher: RowCipher | null;
+  /** The clock that decides expiry. */
+  readonly now: () => Date;
 }
 
 /** Options of `getJSON`. */

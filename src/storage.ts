@@ -3,9 +3,10 @@
  * per-extension handles.
  * @module
  */
+import { cleanupOptions, deleteExpired, deleteRowSets, type CleanupOptions } from './cleanup.js';
 import type { BackendChoice } from './crypto/backend.js';
 import { StorageCipher, type EncryptionKey, type EncryptionKeyBinding } from './crypto/storage-cipher.js';
-import type { Dialect } from './dialect.js';
+import type { Dialect, RowSet, UsageRecord } from './dialect.js';
 import { EncryptionKeyMissingError, ValidationError } from './errors.js';
 import { ExtensionHandle, type UserSource } from './extension.js';
 import { rotateKeys, type RotateKeysOptions, type RotationResult } from './rotation.js';
@@ -35,6 +36,11 @@ export interface ExtensionStorageOptions {
   readonly encryptionKeyBinding?: EncryptionKeyBinding;
   /** Crypto implementation: `'auto'` (node:crypto where present, else pure JS), `'native'` or `'portable'`. */
   readonly cryptoBackend?: BackendChoice;
+  /**
+   * The clock that decides expiry (default `() => new Date()`): the application's, not the database's,
+   * so that tests can move time and every dialect judges alike.
+   */
+  readonly now?: () => Date;
 }
 
 /** Options of `storage.extension(...)`. */
@@ -67,7 +73,11 @@ export class ExtensionStorage {
       options.encryptionKeys === undefined
         ? null
         : new StorageCipher(options.encryptionKeys, options.encryptionKeyBinding ?? 'scope', options.cryptoBackend ?? 'auto');
-    this.#context = Object.freeze({ dialect: options.dialect, maxValueBytes, cipher });
+    if (options.now !== undefined && typeof options.now !== 'function') {
+      throw new ValidationError(`"now" expected a function returning a Date, got ${typeof options.now}`);
+    }
+    const now = options.now ?? (() => new Date());
+    this.#context = Object.freeze({ dialect: options.dialect, maxValueBytes, cipher, now });
     this.#user = options.user;
   }
 
@@ -92,6 +102,64 @@ export class ExtensionStorage {
     const { cipher, dialect } = this.#context;
     if (cipher === null) return Promise.reject(new EncryptionKeyMissingError('"rotateKeys" needs the storage option "encryptionKeys"'));
     return rotateKeys(dialect, cipher, options);
+  }
+
+  /**
+   * What an extension stores: `{ bytes, keys }`, value bytes as given (before encryption) and entries,
+   * expired ones included until purged or overwritten. Kept by the database in the transaction of every
+   * change, so reading it costs one primary-key lookup.
+   * @example
+   * const { bytes, keys } = await storage.usage('acme.my-ext');
+   */
+  usage(extensionId: string): Promise<UsageRecord> {
+    return this.#context.dialect.usage(validate.extensionId(extensionId));
+  }
+
+  /**
+   * Uninstall: removes every entry of an extension in every scope (exactly that id: `acme.ext` never
+   * touches `acme.ext2`), in batches. Returns how many entries it removed.
+   * @example
+   * const removed = await storage.purgeExtension('acme.my-ext');
+   */
+  async purgeExtension(extensionId: string, options?: CleanupOptions): Promise<number> {
+    const rows: RowSet = { kind: 'extension', extensionId: validate.extensionId(extensionId) };
+    return deleteRowSets(this.#context.dialect, [rows], cleanupOptions(options));
+  }
+
+  /**
+   * A user went away: removes that user's user-scope entries of every extension, in batches (they are
+   * deleted, never turned into global entries). Returns how many it removed.
+   */
+  async deleteUser(userId: string | number, options?: CleanupOptions): Promise<number> {
+    const id = validate.userId(userId, 'userId');
+    const batches = cleanupOptions(options);
+    const { dialect } = this.#context;
+    const extensions = await dialect.extensionIds();
+    return deleteRowSets(dialect, extensions.map((extensionId): RowSet => ({ kind: 'user', extensionId, userId: id })), batches);
+  }
+
+  /**
+   * A host object went away (a dashboard, a chart, …): removes its resource-scope entries of every
+   * extension, in batches. Returns how many it removed.
+   * @example
+   * await storage.deleteResource('dashboard', dashboard.uuid);
+   */
+  async deleteResource(type: string, id: string | number, options?: CleanupOptions): Promise<number> {
+    const resourceType = validate.resourceType(type);
+    const resourceId = validate.resourceId(id);
+    const batches = cleanupOptions(options);
+    const { dialect } = this.#context;
+    const extensions = await dialect.extensionIds();
+    const sets = extensions.map((extensionId): RowSet => ({ kind: 'scope', scope: { extensionId, userId: '', resourceType, resourceId } }));
+    return deleteRowSets(dialect, sets, batches);
+  }
+
+  /**
+   * Deletes the entries whose expiry has passed, in batches through the index on the expiry column.
+   * Expired entries are already absent to every read; this reclaims their space and usage.
+   */
+  async purgeExpired(options?: CleanupOptions): Promise<number> {
+    return deleteExpired(this.#context.dialect, this.#context.now, cleanupOptions(options));
   }
 
   /**

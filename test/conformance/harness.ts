@@ -11,6 +11,8 @@ export interface Harness {
   clear(): Promise<void>;
   /** Names of the tables in the database under test. */
   tables(): Promise<string[]>;
+  /** Runs one SQL statement of the test's own (no parameters) on the database under test; its rows. */
+  query(statement: string): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
 

@@ -21,6 +21,10 @@ conformance({
         const [rows] = await pool.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()');
         return (rows as { name: string }[]).map((row) => row.name);
       },
+      query: async (statement) => {
+        const [rows] = await pool.query(statement);
+        return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : [];
+      },
       close: async () => {
         await pool.end();
         await database.drop();

@@ -15,6 +15,7 @@ conformance({
         (await client.query<{ tablename: string }>('SELECT tablename FROM pg_tables WHERE schemaname = current_schema()')).rows.map(
           (row) => row.tablename,
         ),
+      query: async (statement) => (await client.query<Record<string, unknown>>(statement)).rows,
       close: () => client.close(),
     };
   },

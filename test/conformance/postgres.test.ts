@@ -18,6 +18,7 @@ conformance({
       dialect: postgres(sql),
       clear: async () => void (await sql`DELETE FROM extension_storage`),
       tables: async () => (await sql`SELECT tablename FROM pg_tables WHERE schemaname = current_schema()`).map((row) => row.tablename as string),
+      query: async (statement) => [...(await sql.unsafe(statement))] as Record<string, unknown>[],
       close: async () => {
         await sql.end({ timeout: 5 });
         await database.drop();

@@ -17,6 +17,10 @@ conformance({
       dialect: sqlite(drizzle({ client: db })),
       clear: async () => void db.exec('DELETE FROM extension_storage'),
       tables: async () => db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[],
+      query: async (statement) => {
+        const prepared = db.prepare(statement);
+        return prepared.reader ? (prepared.all() as Record<string, unknown>[]) : (prepared.run(), []);
+      },
       close: async () => {
         db.close();
         rmSync(folder, { recursive: true, force: true });

@@ -10,6 +10,10 @@ conformance({
       dialect: sqlite(db),
       clear: async () => void db.exec('DELETE FROM extension_storage'),
       tables: async () => db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[],
+      query: async (statement) => {
+        const prepared = db.prepare(statement);
+        return prepared.reader ? (prepared.all() as Record<string, unknown>[]) : (prepared.run(), []);
+      },
       close: async () => void db.close(),
     };
   },

@@ -9,6 +9,7 @@ import { encryptionCases } from './encryption.cases.js';
 import type { DialectFactory, Harness } from './harness.js';
 import { migrationCases } from './migration.cases.js';
 import { modelCases } from './model.cases.js';
+import { lifecycleCases } from './lifecycle.cases.js';
 import { orderingCases } from './ordering.cases.js';
 
 /** What the case files get: the dialect under test and a way to build storages over it. */
@@ -17,6 +18,8 @@ export interface SuiteContext {
   dialect(): Dialect;
   /** Names of the tables in the database under test. */
   tables(): Promise<string[]>;
+  /** Runs one SQL statement of the test's own (no parameters) on the database under test; its rows. */
+  query(statement: string): Promise<Record<string, unknown>[]>;
   storage(options?: Omit<ExtensionStorageOptions, 'dialect'>): ExtensionStorage;
   /** `it`, unless the dialect declared it skips this test (then `it.skip`, with the reason in the name). */
   readonly test: (name: string, body: () => Promise<void>, timeout?: number) => void;
@@ -41,6 +44,7 @@ export function conformance(factory: DialectFactory): void {
       name: factory.name,
       dialect: () => harness.dialect,
       tables: () => harness.tables(),
+      query: (statement) => harness.query(statement),
       storage: (options = {}) => new ExtensionStorage({ ...options, dialect: harness.dialect }),
       test: (name, body, timeout) => {
         const reason = factory.skips?.[name];
@@ -53,6 +57,7 @@ export function conformance(factory: DialectFactory): void {
     encryptionCases(context);
     modelCases(context);
     migrationCases(context);
+    lifecycleCases(context);
   });
   if (unavailable !== null) {
     console.warn(`!!! conformance: ${factory.name} skipped: ${unavailable}`);

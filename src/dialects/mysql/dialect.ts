@@ -7,18 +7,19 @@
  * RETURNING, so there it is the INSERT and a SELECT in one transaction.
  * @module
  */
-import { asc, count, fillPlaceholders, is, Param, Placeholder, sql, type Column, type Query } from 'drizzle-orm';
+import { asc, count, eq, fillPlaceholders, gt, is, Param, Placeholder, sql, type Column, type Query } from 'drizzle-orm';
 import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
 import type { Connection as CallbackConnection, Pool as CallbackPool } from 'mysql2';
 import type { Connection, FieldPacket, Pool, QueryOptions, ResultSetHeader, RowDataPacket, TypeCast } from 'mysql2/promise';
-import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowWrite, Scope } from '../../dialect.js';
+import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowSet, RowWrite, Scope } from '../../dialect.js';
 import { DatabaseError, ExtensionStorageError, ValidationError } from '../../errors.js';
 import { atKey, keyParams, lazy, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
+import { expiredAt, inRowSet, ROW_SET_KINDS, rowSetParams, toUsage } from '../shared/lifecycle.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import { atVersion, encryptedAfter, encryptedRowColumns, infoColumns, insertedRow, replacedOnConflict, rowColumns } from '../shared/statements.js';
 import { connections } from './client.js';
 import { migrations } from './migrations.js';
-import { extensionStorage as t } from './schema.js';
+import { extensionStorage as t, extensionStorageUsage as u } from './schema.js';
 
 /**
  * What `mysql()` accepts: the host's mysql2 pool or connection (promise or callback API), or its Drizzle
@@ -123,6 +124,22 @@ function bound(query: Query): Bound {
     return () => param;
   });
   return { sql: query.sql, bind: (values) => slots.map((slot) => slot(values)) };
+}
+
+/**
+ * Usage, cleanup and expiry. A batch of deletions is one `DELETE … ORDER BY … LIMIT` over an index range
+ * (MySQL refuses a LIMIT inside an `IN` subquery, which the other dialects use).
+ */
+function compileLifecycleStatements(db: MySql2Database) {
+  const placeholder = sql.placeholder;
+  return {
+    usage: bound(db.select({ bytes: u.bytes, keyCount: u.keyCount }).from(u).where(eq(u.extensionId, placeholder('extensionId'))).toSQL()),
+    extensionIds: bound(db.select({ id: u.extensionId }).from(u).where(gt(u.keyCount, 0)).orderBy(asc(u.extensionId)).toSQL()),
+    deleteRows: ROW_SET_KINDS.map((kind) =>
+      bound(db.delete(t).where(inRowSet(t, kind)).orderBy(asc(t.id)).limit(placeholder('limit') as unknown as number).toSQL()),
+    ),
+    deleteExpired: bound(db.delete(t).where(expiredAt(t)).orderBy(asc(t.expiresAt)).limit(placeholder('limit') as unknown as number).toSQL()),
+  };
 }
 
 function prepareStatements(db: MySql2Database) {
@@ -242,6 +259,7 @@ export function mysql(client: MysqlClient): Dialect {
   const statements = prepareStatements(db);
   const hot = compileHotStatements(db);
   const compiled = compileStatements(db);
+  const lifecycle = compileLifecycleStatements(db);
   const host = pool.client;
   /** Whether the server is MariaDB (which has `INSERT … RETURNING`), asked once at first need. */
   let mariadb: Promise<boolean> | undefined;
@@ -396,6 +414,24 @@ export function mysql(client: MysqlClient): Dialect {
           return stale;
         }),
       ),
+
+    usage: (extensionId: string) =>
+      run('read usage', async () => {
+        const [row] = await prepared<RowDataPacket[]>(host, lifecycle.usage, { extensionId });
+        return toUsage(row === undefined ? undefined : { bytes: row.bytes, keyCount: row.key_count });
+      }),
+
+    extensionIds: () =>
+      run('list extensions', async () => (await prepared<RowDataPacket[]>(host, lifecycle.extensionIds, {})).map((row) => utf8(row.extension_id))),
+
+    deleteRows: (rows: RowSet, limit: number) =>
+      run('delete rows', async () => {
+        const result = await prepared<ResultSetHeader>(host, lifecycle.deleteRows[ROW_SET_KINDS.indexOf(rows.kind)]!, rowSetParams(rows, limit));
+        return result.affectedRows;
+      }),
+
+    deleteExpired: (now: Date, limit: number) =>
+      run('delete expired rows', async () => (await prepared<ResultSetHeader>(host, lifecycle.deleteExpired, { now, limit })).affectedRows),
   });
 }
 

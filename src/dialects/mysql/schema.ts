@@ -67,14 +67,26 @@ export const extensionStorage = mysqlTable(
     updatedAt: datetime('updated_at', { mode: 'date', fsp: 3 }).notNull(),
     createdBy: utf8mb4('created_by', { length: 255 }),
     updatedBy: utf8mb4('updated_by', { length: 255 }),
+    expiresAt: datetime('expires_at', { mode: 'date', fsp: 3 }),
   },
   (t) => [
     uniqueIndex('extension_storage_uuid').on(t.uuid),
     uniqueIndex('extension_storage_scoped_key').on(t.extensionId, t.userId, t.resourceType, t.resourceId, t.key),
     index('extension_storage_scoped_category').on(t.extensionId, t.userId, t.resourceType, t.resourceId, t.category, t.key),
+    index('extension_storage_expires_at').on(t.expiresAt),
     check(
       'extension_storage_one_scope',
       sql`(\`user_id\` = '' OR \`resource_type\` = '') AND ((\`resource_type\` = '') = (\`resource_id\` = ''))`,
     ),
   ],
 );
+
+/**
+ * What each extension stores: bytes (plaintext sizes) and entries, kept exact by triggers on
+ * `extension_storage` in the same transaction as every insert, resize and delete, whoever makes it.
+ */
+export const extensionStorageUsage = mysqlTable('extension_storage_usage', {
+  extensionId: utf8Bytes('extension_id', { bytes: 255 }).primaryKey(),
+  bytes: bigint('bytes', { mode: 'number' }).notNull().default(0),
+  keyCount: bigint('key_count', { mode: 'number' }).notNull().default(0),
+});

@@ -4,11 +4,12 @@
  * wrapping live here once.
  * @module
  */
-import { asc, count, eq, sql } from 'drizzle-orm';
+import { asc, count, eq, gt, inArray, sql } from 'drizzle-orm';
 import { pgTable, text, timestamp, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowWrite, Scope } from '../../dialect.js';
+import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowSet, RowWrite, Scope } from '../../dialect.js';
 import { DatabaseError, ExtensionStorageError } from '../../errors.js';
 import { atKey, keyParams, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
+import { expiredAt, inRowSet, ROW_SET_KINDS, rowSetParams, toUsage } from '../shared/lifecycle.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import {
   atVersion,
@@ -22,7 +23,7 @@ import {
   scopedKey,
 } from '../shared/statements.js';
 import { migrations } from './migrations.js';
-import { extensionStorage as t } from './schema.js';
+import { extensionStorage as t, extensionStorageUsage as u } from './schema.js';
 
 /** A Drizzle pg database of any driver (postgres.js, PGlite, …). */
 export type AnyPgDatabase = PgDatabase<PgQueryResultHKT, Record<string, unknown>>;
@@ -83,6 +84,24 @@ function prepareStatements(db: AnyPgDatabase) {
   };
 }
 
+/** Usage, cleanup and expiry: a batch of deletions is one statement over an index range. */
+function prepareLifecycleStatements(db: AnyPgDatabase) {
+  const placeholder = sql.placeholder;
+  const name = (statement: string) => `extension_storage_${statement}`;
+  const batchOf = (where: ReturnType<typeof expiredAt>, order: typeof t.id | typeof t.expiresAt) =>
+    db.delete(t).where(inArray(t.id, db.select({ id: t.id }).from(t).where(where).orderBy(asc(order)).limit(placeholder('limit'))));
+  return {
+    usage: db
+      .select({ bytes: u.bytes, keyCount: u.keyCount })
+      .from(u)
+      .where(eq(u.extensionId, placeholder('extensionId')))
+      .prepare(name('usage')),
+    extensionIds: db.select({ id: u.extensionId }).from(u).where(gt(u.keyCount, 0)).orderBy(asc(u.extensionId)).prepare(name('extension_ids')),
+    deleteRows: ROW_SET_KINDS.map((kind) => batchOf(inRowSet(t, kind), t.id).returning({ id: t.id }).prepare(name(`delete_rows_${kind}`))),
+    deleteExpired: batchOf(expiredAt(t), t.expiresAt).returning({ id: t.id }).prepare(name('delete_expired')),
+  };
+}
+
 /** The statement that replaces one value inside `replaceValues`' transaction (on that transaction's connection). */
 function prepareReplaceValue(tx: AnyPgDatabase) {
   return tx
@@ -124,6 +143,7 @@ function migrationSession(tx: AnyPgDatabase): MigrationSession {
  */
 export function pgDatabaseDialect(name: string, db: AnyPgDatabase): Dialect {
   const statements = prepareStatements(db);
+  const lifecycle = prepareLifecycleStatements(db);
 
   /** Runs one operation and wraps driver errors. */
   async function run<T>(operation: string, body: () => Promise<T>): Promise<T> {
@@ -186,5 +206,16 @@ export function pgDatabaseDialect(name: string, db: AnyPgDatabase): Dialect {
           return skipped;
         });
       }),
+
+    usage: (extensionId: string) =>
+      run('read usage', async () => toUsage((await lifecycle.usage.execute({ extensionId }))[0])),
+
+    extensionIds: () => run('list extensions', async () => (await lifecycle.extensionIds.execute()).map((row) => row.id)),
+
+    deleteRows: (rows: RowSet, limit: number) =>
+      run('delete rows', async () => (await lifecycle.deleteRows[ROW_SET_KINDS.indexOf(rows.kind)]!.execute(rowSetParams(rows, limit))).length),
+
+    deleteExpired: (now: Date, limit: number) =>
+      run('delete expired rows', async () => (await lifecycle.deleteExpired.execute({ now, limit })).length),
   });
 }

@@ -49,6 +49,7 @@ export const extensionStorage = pgTable(
     updatedAt: timestamp('updated_at', { precision: 3, withTimezone: true, mode: 'date' }).notNull(),
     createdBy: text('created_by'),
     updatedBy: text('updated_by'),
+    expiresAt: timestamp('expires_at', { precision: 3, withTimezone: true, mode: 'date' }),
   },
   (t) => [
     uniqueIndex('extension_storage_uuid').on(t.uuid),
@@ -57,9 +58,21 @@ export const extensionStorage = pgTable(
     index('extension_storage_scoped_category')
       .on(t.extensionId, t.userId, t.resourceType, t.resourceId, t.category, t.key)
       .where(sql`${t.category} IS NOT NULL`),
+    // Partial: entries that never expire (most) cost the index nothing on write.
+    index('extension_storage_expires_at').on(t.expiresAt).where(sql`${t.expiresAt} IS NOT NULL`),
     check(
       'extension_storage_one_scope',
       sql`(${t.userId} = '' OR ${t.resourceType} = '') AND ((${t.resourceType} = '') = (${t.resourceId} = ''))`,
     ),
   ],
 );
+
+/**
+ * What each extension stores: bytes (plaintext sizes) and entries, kept exact by a trigger on
+ * `extension_storage` in the same transaction as every insert, resize and delete, whoever makes it.
+ */
+export const extensionStorageUsage = pgTable('extension_storage_usage', {
+  extensionId: bytewiseText('extension_id').primaryKey(),
+  bytes: bigint('bytes', { mode: 'number' }).notNull().default(0),
+  keyCount: bigint('key_count', { mode: 'number' }).notNull().default(0),
+});

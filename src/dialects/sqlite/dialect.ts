@@ -4,11 +4,12 @@
  * @module
  */
 import type { Database as BetterSqliteDatabase } from 'better-sqlite3';
-import { asc, count, sql } from 'drizzle-orm';
+import { asc, count, eq, gt, inArray, sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowWrite, Scope } from '../../dialect.js';
+import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowSet, RowWrite, Scope } from '../../dialect.js';
 import { DatabaseError, ValidationError } from '../../errors.js';
 import { atKey, keyParams, lazy, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
+import { expiredAt, inRowSet, ROW_SET_KINDS, rowSetParams, toUsage } from '../shared/lifecycle.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import {
   atVersion,
@@ -22,7 +23,7 @@ import {
   scopedKey,
 } from '../shared/statements.js';
 import { migrations } from './migrations.js';
-import { extensionStorage as t } from './schema.js';
+import { extensionStorage as t, extensionStorageUsage as u } from './schema.js';
 
 /** What `sqlite()` accepts: the host's better-sqlite3 database, or its Drizzle database over one. */
 export type SqliteClient = BetterSqliteDatabase | BetterSQLite3Database<Record<string, unknown>>;
@@ -55,6 +56,19 @@ function prepareStatements(db: BetterSQLite3Database) {
   };
 }
 
+/** Usage, cleanup and expiry: a batch of deletions is one statement over an index range. */
+function prepareLifecycleStatements(db: BetterSQLite3Database) {
+  const placeholder = sql.placeholder;
+  const batchOf = (where: ReturnType<typeof expiredAt>, order: typeof t.id | typeof t.expiresAt) =>
+    db.delete(t).where(inArray(t.id, db.select({ id: t.id }).from(t).where(where).orderBy(asc(order)).limit(placeholder('limit'))));
+  return {
+    usage: db.select({ bytes: u.bytes, keyCount: u.keyCount }).from(u).where(eq(u.extensionId, placeholder('extensionId'))).prepare(),
+    extensionIds: db.select({ id: u.extensionId }).from(u).where(gt(u.keyCount, 0)).orderBy(asc(u.extensionId)).prepare(),
+    deleteRows: ROW_SET_KINDS.map((kind) => batchOf(inRowSet(t, kind), t.id).prepare()),
+    deleteExpired: batchOf(expiredAt(t), t.expiresAt).prepare(),
+  };
+}
+
 /** better-sqlite3 binds Buffers, not plain Uint8Arrays. */
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -75,8 +89,10 @@ export function sqlite(client: SqliteClient): Dialect {
   const raw = rawClient(client);
   const db = drizzle({ client: raw });
   let statements: ReturnType<typeof prepareStatements> | undefined;
+  let lifecycle: ReturnType<typeof prepareLifecycleStatements> | undefined;
   // Statements are prepared after migrate(): SQLite refuses to prepare against a missing table.
   const prepared = () => (statements ??= prepareStatements(db));
+  const preparedLifecycle = () => (lifecycle ??= prepareLifecycleStatements(db));
 
   /** Runs one operation, retrying while another process holds the write lock, and wraps driver errors. */
   async function run<T>(operation: string, body: () => T): Promise<T> {
@@ -125,6 +141,7 @@ export function sqlite(client: SqliteClient): Dialect {
       throw error;
     }
     statements = undefined;
+    lifecycle = undefined;
   }
 
   return Object.freeze({
@@ -160,6 +177,16 @@ export function sqlite(client: SqliteClient): Dialect {
             .map((update) => update.id),
         )(),
       ),
+
+    usage: (extensionId: string) => run('read usage', () => toUsage(preparedLifecycle().usage.get({ extensionId }))),
+
+    extensionIds: () => run('list extensions', () => preparedLifecycle().extensionIds.all().map((row) => row.id)),
+
+    deleteRows: (rows: RowSet, limit: number) =>
+      run('delete rows', () => preparedLifecycle().deleteRows[ROW_SET_KINDS.indexOf(rows.kind)]!.run(rowSetParams(rows, limit)).changes),
+
+    deleteExpired: (now: Date, limit: number) =>
+      run('delete expired rows', () => preparedLifecycle().deleteExpired.run({ now, limit }).changes),
   });
 }
 

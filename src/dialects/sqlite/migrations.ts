@@ -14,5 +14,25 @@ export const migrations: readonly Migration[] = [
     "down": [
       "DROP TABLE `extension_storage`;"
     ]
+  },
+  {
+    "tag": "0001_lifecycle",
+    "up": [
+      "CREATE TABLE `extension_storage_usage` (\n\t`extension_id` text PRIMARY KEY NOT NULL,\n\t`bytes` integer DEFAULT 0 NOT NULL,\n\t`key_count` integer DEFAULT 0 NOT NULL\n);",
+      "ALTER TABLE `extension_storage` ADD `expires_at` integer;",
+      "CREATE INDEX `extension_storage_expires_at` ON `extension_storage` (`expires_at`) WHERE \"extension_storage\".\"expires_at\" IS NOT NULL;",
+      "-- Usage is kept by the database itself, in the transaction of every change: exact under concurrency,\n-- and for every path that writes (the library's statements, a host's own SQL, cleanup, expiry purges).\nCREATE TRIGGER `extension_storage_usage_insert` AFTER INSERT ON `extension_storage` BEGIN\n\tINSERT OR IGNORE INTO `extension_storage_usage` (`extension_id`) VALUES (NEW.`extension_id`);\n\tUPDATE `extension_storage_usage` SET `bytes` = `bytes` + NEW.`size`, `key_count` = `key_count` + 1 WHERE `extension_id` = NEW.`extension_id`;\nEND;",
+      "CREATE TRIGGER `extension_storage_usage_resize` AFTER UPDATE OF `size` ON `extension_storage` WHEN OLD.`size` <> NEW.`size` BEGIN\n\tUPDATE `extension_storage_usage` SET `bytes` = `bytes` + NEW.`size` - OLD.`size` WHERE `extension_id` = NEW.`extension_id`;\nEND;",
+      "CREATE TRIGGER `extension_storage_usage_delete` AFTER DELETE ON `extension_storage` BEGIN\n\tUPDATE `extension_storage_usage` SET `bytes` = `bytes` - OLD.`size`, `key_count` = `key_count` - 1 WHERE `extension_id` = OLD.`extension_id`;\nEND;",
+      "INSERT INTO `extension_storage_usage` (`extension_id`, `bytes`, `key_count`)\n\tSELECT `extension_id`, SUM(`size`), COUNT(*) FROM `extension_storage` GROUP BY `extension_id`;"
+    ],
+    "down": [
+      "DROP TRIGGER IF EXISTS `extension_storage_usage_delete`;",
+      "DROP TRIGGER IF EXISTS `extension_storage_usage_resize`;",
+      "DROP TRIGGER IF EXISTS `extension_storage_usage_insert`;",
+      "DROP INDEX IF EXISTS `extension_storage_expires_at`;",
+      "ALTER TABLE `extension_storage` DROP COLUMN `expires_at`;",
+      "DROP TABLE IF EXISTS `extension_storage_usage`;"
+    ]
   }
 ];

@@ -32,14 +32,27 @@ export const extensionStorage = sqliteTable(
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
     createdBy: text('created_by'),
     updatedBy: text('updated_by'),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }),
   },
   (t) => [
     uniqueIndex('extension_storage_uuid').on(t.uuid),
     uniqueIndex('extension_storage_scoped_key').on(t.extensionId, t.userId, t.resourceType, t.resourceId, t.key),
     index('extension_storage_scoped_category').on(t.extensionId, t.userId, t.resourceType, t.resourceId, t.category, t.key),
+    // Partial: entries that never expire (most) cost the index nothing on write.
+    index('extension_storage_expires_at').on(t.expiresAt).where(sql`${t.expiresAt} IS NOT NULL`),
     check(
       'extension_storage_one_scope',
       sql`(${t.userId} = '' OR ${t.resourceType} = '') AND ((${t.resourceType} = '') = (${t.resourceId} = ''))`,
     ),
   ],
 );
+
+/**
+ * What each extension stores: bytes (plaintext sizes) and entries, kept exact by triggers on
+ * `extension_storage` in the same transaction as every insert, resize and delete, whoever makes it.
+ */
+export const extensionStorageUsage = sqliteTable('extension_storage_usage', {
+  extensionId: text('extension_id').primaryKey(),
+  bytes: integer('bytes').notNull().default(0),
+  keyCount: integer('key_count').notNull().default(0),
+});

@@ -1,0 +1,151 @@
+/**
+ * Lifecycle: the usage record the database keeps, cleanup when an extension, a user or a resource goes
+ * away, and the upgrade that fills the usage record from rows already stored.
+ */
+import { describe, expect } from 'vitest';
+import { migrations as mysqlMigrations } from '../../src/dialects/mysql/migrations.js';
+import { migrations as postgresMigrations } from '../../src/dialects/postgres/migrations.js';
+import { migrations as sqliteMigrations } from '../../src/dialects/sqlite/migrations.js';
+import type { Migration, UsageRecord } from '../../src/index.js';
+import type { SuiteContext } from './suite.js';
+
+const DASHBOARD = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
+
+/** Usage recomputed from the rows, and the usage record, per extension (extensions with no rows left out). */
+async function usageTables(query: SuiteContext['query']): Promise<{ recount: Record<string, UsageRecord>; record: Record<string, UsageRecord> }> {
+  const text = (value: unknown) => String(value); // MySQL returns VARBINARY as a Buffer: its UTF-8 text
+  const recount: Record<string, UsageRecord> = {};
+  for (const row of await query('SELECT extension_id, SUM(size) AS bytes, COUNT(*) AS n FROM extension_storage GROUP BY extension_id')) {
+    recount[text(row.extension_id)] = { bytes: Number(row.bytes), keys: Number(row.n) };
+  }
+  const record: Record<string, UsageRecord> = {};
+  for (const row of await query('SELECT extension_id, bytes, key_count FROM extension_storage_usage')) {
+    if (Number(row.key_count) !== 0 || Number(row.bytes) !== 0) record[text(row.extension_id)] = { bytes: Number(row.bytes), keys: Number(row.key_count) };
+  }
+  return { recount, record };
+}
+
+function migrationsOf(dialect: string): readonly Migration[] {
+  if (dialect === 'sqlite') return sqliteMigrations;
+  if (dialect === 'mysql') return mysqlMigrations;
+  return postgresMigrations;
+}
+
+export function lifecycleCases({ storage, test, query, dialect }: SuiteContext): void {
+  describe('usage', () => {
+    test('usage follows every write, replacement and delete, per extension', async () => {
+      const s = storage({ encryptionKeys: 'lifecycle secret' });
+      const ext = s.extension('acme.usage', { user: { id: 7 } });
+      const other = s.extension('acme.usage2');
+      expect(await ext.usage()).toEqual({ bytes: 0, keys: 0 });
+      await ext.global.set('a', new Uint8Array(100));
+      await ext.user.set('b', 'x'.repeat(50), { encrypt: true }); // counts the plaintext
+      await ext.resource('dashboard', DASHBOARD).set('c', new Uint8Array(10));
+      await other.global.set('a', new Uint8Array(1000));
+      expect(await ext.usage()).toEqual({ bytes: 160, keys: 3 });
+      await ext.global.set('a', new Uint8Array(30)); // shrinks
+      await ext.global.set('a', new Uint8Array(30)); // same size
+      expect(await s.usage('acme.usage')).toEqual({ bytes: 90, keys: 3 });
+      await ext.user.delete('b');
+      expect(await ext.usage()).toEqual({ bytes: 40, keys: 2 });
+      expect(await other.usage()).toEqual({ bytes: 1000, keys: 1 });
+      expect(await s.usage('acme.never')).toEqual({ bytes: 0, keys: 0 });
+      const { recount, record } = await usageTables(query);
+      expect(record).toEqual(recount);
+    });
+  });
+
+  describe('cleanup', () => {
+    test('purgeExtension removes exactly that extension, in every scope, in batches', async () => {
+      const s = storage();
+      const ids = ['acme.ext', 'acme.ext2', 'acme.ext.sub', 'acme.ex'];
+      for (const id of ids) {
+        const ext = s.extension(id, { user: { id: 1 } });
+        for (let i = 0; i < 5; i++) {
+          await ext.global.set(`g${i}`, 'v');
+          await ext.user.set(`u${i}`, 'v');
+          await ext.resource('chart', i).set('r', 'v');
+        }
+      }
+      expect(await s.purgeExtension('acme.ext', { batchSize: 4 })).toBe(15);
+      expect(await s.usage('acme.ext')).toEqual({ bytes: 0, keys: 0 });
+      expect(await s.extension('acme.ext', { user: { id: 1 } }).user.count()).toBe(0);
+      for (const id of ids.slice(1)) expect(await s.usage(id)).toEqual({ bytes: 15, keys: 15 });
+      expect(await s.purgeExtension('acme.ext')).toBe(0);
+      const { recount, record } = await usageTables(query);
+      expect(record).toEqual(recount);
+    });
+
+    test('deleteUser removes that user’s entries of every extension and nothing else', async () => {
+      const s = storage();
+      for (const id of ['acme.one', 'acme.two']) {
+        for (const user of [7, 8]) {
+          const ext = s.extension(id, { user: { id: user } });
+          await ext.user.set('prefs', 'p');
+          await ext.user.set('draft', 'd');
+          await ext.global.set(`written-by-${user}`, 'g'); // a global entry the user wrote stays
+          await ext.resource('dashboard', DASHBOARD).set(`by-${user}`, 'r');
+        }
+      }
+      expect(await s.deleteUser(7, { batchSize: 1 })).toBe(4);
+      for (const id of ['acme.one', 'acme.two']) {
+        expect(await s.extension(id, { user: { id: 7 } }).user.count()).toBe(0);
+        expect(await s.extension(id, { user: { id: 8 } }).user.count()).toBe(2);
+        expect(await s.extension(id).global.count()).toBe(2); // never turned into global entries
+        expect(await s.extension(id).resource('dashboard', DASHBOARD).count()).toBe(2);
+      }
+      expect(await s.deleteUser('7')).toBe(0);
+      const { recount, record } = await usageTables(query);
+      expect(record).toEqual(recount);
+    });
+
+    test('deleteResource removes that object’s entries of every extension and nothing else', async () => {
+      const s = storage();
+      const other = '00000000-0000-0000-0000-000000000001';
+      for (const id of ['acme.one', 'acme.two']) {
+        const ext = s.extension(id, { user: { id: 3 } });
+        for (let i = 0; i < 3; i++) await ext.resource('dashboard', DASHBOARD).set(`k${i}`, 'v');
+        await ext.resource('dashboard', other).set('k', 'v');
+        await ext.resource('chart', DASHBOARD).set('k', 'v');
+        await ext.global.set('k', 'v');
+        await ext.user.set('k', 'v');
+      }
+      expect(await s.deleteResource('dashboard', DASHBOARD.toUpperCase(), { batchSize: 2 })).toBe(6);
+      for (const id of ['acme.one', 'acme.two']) {
+        const ext = s.extension(id, { user: { id: 3 } });
+        expect(await ext.resource('dashboard', DASHBOARD).count()).toBe(0);
+        expect(await ext.resource('dashboard', other).count()).toBe(1);
+        expect(await ext.resource('chart', DASHBOARD).count()).toBe(1);
+        expect(await ext.usage()).toEqual({ bytes: 4, keys: 4 });
+      }
+    });
+
+    test('cleanup checks its arguments before any I/O and stops at an aborted signal', async () => {
+      const s = storage();
+      await s.extension('acme.one').global.set('k', 'v');
+      await expect(s.purgeExtension('Not An Id')).rejects.toMatchObject({ code: 'VALIDATION' });
+      await expect(s.deleteResource('dashboard', '')).rejects.toMatchObject({ code: 'VALIDATION' });
+      await expect(s.deleteUser('7', { batchSize: 0 })).rejects.toMatchObject({ code: 'VALIDATION' });
+      await expect(s.purgeExpired({ batchSize: 10_001 })).rejects.toMatchObject({ code: 'VALIDATION' });
+      await expect(s.purgeExtension('acme.one', { signal: AbortSignal.abort() })).rejects.toThrow();
+      expect(await s.usage('acme.one')).toEqual({ bytes: 1, keys: 1 });
+    });
+  });
+
+  describe('upgrade', () => {
+    test('the migration that adds the usage record fills it from the rows already stored', async () => {
+      const s = storage();
+      for (let i = 0; i < 20; i++) await s.extension(`acme.e${i % 3}`).global.set(`k${i}`, new Uint8Array(i));
+      // Back to the release before the lifecycle migration, keeping the rows; then upgrade again.
+      const lifecycle = migrationsOf(dialect().name).find((m) => m.tag.endsWith('_lifecycle'))!;
+      for (const statement of lifecycle.down) await query(statement);
+      await query(`DELETE FROM extension_storage_migrations WHERE tag = '${lifecycle.tag}'`);
+      expect(await query('SELECT COUNT(*) AS n FROM extension_storage')).toEqual([{ n: expect.anything() }]);
+      await s.migrate();
+      const { recount, record } = await usageTables(query);
+      expect(Object.keys(record).sort()).toEqual(['acme.e0', 'acme.e1', 'acme.e2']);
+      expect(record).toEqual(recount);
+      expect(await s.usage('acme.e1')).toEqual({ bytes: 1 + 4 + 7 + 10 + 13 + 16 + 19, keys: 7 });
+    });
+  });
+}
