@@ -94,6 +94,12 @@ export interface UsageRecord {
   readonly keys: number;
 }
 
+/** An extension's quota as recorded in its usage row; `null` for no limit. */
+export interface QuotaLimits {
+  readonly bytes: number | null;
+  readonly keys: number | null;
+}
+
 /** One embedded migration: the statements that apply it and those that undo it. */
 export interface Migration {
   readonly tag: string;
@@ -134,6 +140,12 @@ export interface Dialect {
   extensionIds(): Promise<string[]>;
   /** Deletes up to `limit` rows of `rows` in one statement; returns how many it deleted. */
   deleteRows(rows: RowSet, limit: number): Promise<number>;
+  /**
+   * Records an extension's quota in its usage row (creating the row when missing); from then on, the
+   * database refuses a change that would take usage past it, with an error whose message carries
+   * `extension_storage: quota exceeded: <bytes|keys> <used> <limit>`.
+   */
+  recordQuota(extensionId: string, limits: QuotaLimits): Promise<void>;
   /** Deletes up to `limit` rows whose expiry is at or before `now`, oldest expiry first; returns how many. */
   deleteExpired(now: Date, limit: number): Promise<number>;
 }

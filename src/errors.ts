@@ -13,7 +13,9 @@ export type ErrorCode =
   | 'ENCRYPTION_KEY_MISSING'
   | 'DECRYPTION_FAILED'
   | 'MIGRATION'
-  | 'DATABASE';
+  | 'DATABASE'
+  | 'QUOTA_EXCEEDED'
+  | 'FORBIDDEN';
 
 /**
  * Base class of every error this library throws.
@@ -71,5 +73,37 @@ export class EncryptionKeyMissingError extends ExtensionStorageError {
 export class DecryptionFailedError extends ExtensionStorageError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('DECRYPTION_FAILED', message, options);
+  }
+}
+
+/** Which quota a write would have gone past. */
+export type QuotaKind = 'bytes' | 'keys';
+
+/**
+ * A write would take the extension past its quota; nothing was written.
+ * @example
+ * catch (e) { if (e instanceof QuotaExceededError) console.log(e.kind, e.used, e.limit); }
+ */
+export class QuotaExceededError extends ExtensionStorageError {
+  /** Which quota: value bytes, or entries. */
+  readonly kind: QuotaKind;
+  /** The extension's usage of that kind before the write. */
+  readonly used: number;
+  /** The quota of that kind. */
+  readonly limit: number;
+
+  constructor(kind: QuotaKind, used: number, limit: number, options?: { cause?: unknown }) {
+    const unit = kind === 'bytes' ? 'bytes' : 'entries';
+    super('QUOTA_EXCEEDED', `the write would take the extension past its quota of ${limit} ${unit} (${used} used); nothing was written`, options);
+    this.kind = kind;
+    this.used = used;
+    this.limit = limit;
+  }
+}
+
+/** The storage's `authorize` hook refused the operation; nothing was read or written. */
+export class ForbiddenError extends ExtensionStorageError {
+  constructor(message: string) {
+    super('FORBIDDEN', message);
   }
 }

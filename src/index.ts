@@ -10,7 +10,7 @@ export { ExtensionHandle } from './extension.js';
 export { ScopeHandle } from './scope.js';
 export type { GetJSONOptions, SetJSONOptions } from './scope.js';
 export type { Entry, EntryInfo, ListFilter, ListOptions, Limits, Page, SetOptions, User, UserId, Value } from './types.js';
-export type { Dialect, EncryptedRow, KeyRange, Migration, Row, RowInfo, RowQuery, RowSet, RowWrite, Scope, UsageRecord } from './dialect.js';
+export type { Dialect, EncryptedRow, KeyRange, Migration, Row, RowInfo, RowQuery, QuotaLimits, RowSet, RowWrite, Scope, UsageRecord } from './dialect.js';
 export type { CleanupOptions } from './cleanup.js';
 export type { StandardSchemaV1 } from './standard-schema.js';
 export type { EncryptionKey, EncryptionKeyBinding } from './crypto/storage-cipher.js';
@@ -21,8 +21,11 @@ export {
   DecryptionFailedError,
   EncryptionKeyMissingError,
   ExtensionStorageError,
+  ForbiddenError,
+  QuotaExceededError,
   UnauthenticatedError,
   ValidationError,
   ValueTooLargeError,
 } from './errors.js';
-export type { ErrorCode } from './errors.js';
+export type { ErrorCode, QuotaKind } from './errors.js';
+export type { QuotaFunction } from './quota.js';

@@ -7,6 +7,7 @@ import { decodeCursor, encodeCursor, type CursorContext } from './cursor.js';
 import type { Dialect, RowInfo, Scope } from './dialect.js';
 import { EncryptionKeyMissingError, ValidationError } from './errors.js';
 import { listingRange } from './key-range.js';
+import { quotaRefusal, type QuotaRecorder } from './quota.js';
 import type { RowCipher } from './row-cipher.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 import type { Entry, EntryInfo, ListFilter, ListOptions, Page, SetOptions, Value } from './types.js';
@@ -25,6 +26,8 @@ export interface StorageContext {
   readonly cipher: RowCipher | null;
   /** The clock that decides expiry. */
   readonly now: () => Date;
+  /** Records each extension's quota before its first write. */
+  readonly quota: QuotaRecorder;
 }
 
 /** Options of `getJSON`. */
@@ -109,23 +112,31 @@ export class ScopeHandle {
     const encrypt = validate.flag('encrypt', options.encrypt);
     const { scope, userId } = this.#resolve();
     const stored = encrypt ? requireCipher(this.#context.cipher, 'write').encrypt(scope, checkedKey, bytes) : bytes;
+    const { dialect, quota } = this.#context;
+    const recording = quota.record(dialect, scope.extensionId);
+    if (recording) await recording;
     // One literal, not a spread of `scope` plus new keys: the spread costs ~17 µs per call on Node 20.
-    const row = await this.#context.dialect.upsert({
-      extensionId: scope.extensionId,
-      userId: scope.userId,
-      resourceType: scope.resourceType,
-      resourceId: scope.resourceId,
-      key: checkedKey,
-      value: stored,
-      valueType,
-      category,
-      description,
-      isEncrypted: encrypt,
-      size: bytes.byteLength,
-      uuid: crypto.randomUUID(),
-      now: new Date(),
-      writtenBy: userId,
-    });
+    let row: RowInfo;
+    try {
+      row = await dialect.upsert({
+        extensionId: scope.extensionId,
+        userId: scope.userId,
+        resourceType: scope.resourceType,
+        resourceId: scope.resourceId,
+        key: checkedKey,
+        value: stored,
+        valueType,
+        category,
+        description,
+        isEncrypted: encrypt,
+        size: bytes.byteLength,
+        uuid: crypto.randomUUID(),
+        now: new Date(),
+        writtenBy: userId,
+      });
+    } catch (error) {
+      throw quotaRefusal(error) ?? error;
+    }
     return toEntryInfo(row);
   }
 

@@ -9,6 +9,7 @@ import { StorageCipher, type EncryptionKey, type EncryptionKeyBinding } from './
 import type { Dialect, RowSet, UsageRecord } from './dialect.js';
 import { EncryptionKeyMissingError, ValidationError } from './errors.js';
 import { ExtensionHandle, type UserSource } from './extension.js';
+import { QuotaRecorder, quotaDefaults, type QuotaFunction } from './quota.js';
 import { rotateKeys, type RotateKeysOptions, type RotationResult } from './rotation.js';
 import type { StorageContext } from './scope.js';
 import type { Limits, User } from './types.js';
@@ -41,6 +42,12 @@ export interface ExtensionStorageOptions {
    * so that tests can move time and every dialect judges alike.
    */
   readonly now?: () => Date;
+  /**
+   * Per-extension quotas over `limits.quotaBytesPerExtension` / `quotaKeysPerExtension`: return
+   * `{ bytes?, keys? }` to override either for that extension, or `undefined` to keep the defaults. Asked
+   * at every write; its answer must be the same in every process of the host.
+   */
+  readonly quota?: QuotaFunction;
 }
 
 /** Options of `storage.extension(...)`. */
@@ -77,7 +84,11 @@ export class ExtensionStorage {
       throw new ValidationError(`"now" expected a function returning a Date, got ${typeof options.now}`);
     }
     const now = options.now ?? (() => new Date());
-    this.#context = Object.freeze({ dialect: options.dialect, maxValueBytes, cipher, now });
+    if (options.quota !== undefined && typeof options.quota !== 'function') {
+      throw new ValidationError(`"quota" expected a function (extensionId) => ({ bytes?, keys? }) | undefined, got ${typeof options.quota}`);
+    }
+    const quota = new QuotaRecorder(quotaDefaults(options.limits), options.quota);
+    this.#context = Object.freeze({ dialect: options.dialect, maxValueBytes, cipher, now, quota });
     this.#user = options.user;
   }
 

@@ -82,4 +82,8 @@ export interface Page {
 export interface Limits {
   /** Largest value in bytes (plaintext); default 16 MiB − 1. */
   readonly maxValueBytes: number;
+  /** Most value bytes (plaintext) one extension may store in all; no quota when absent. */
+  readonly quotaBytesPerExtension?: number;
+  /** Most entries one extension may store in all; no quota when absent. */
+  readonly quotaKeysPerExtension?: number;
 }

@@ -2,6 +2,8 @@ CREATE TABLE `extension_storage_usage` (
 	`extension_id` varbinary(255) NOT NULL,
 	`bytes` bigint NOT NULL DEFAULT 0,
 	`key_count` bigint NOT NULL DEFAULT 0,
+	`max_bytes` bigint,
+	`max_keys` bigint,
 	CONSTRAINT `extension_storage_usage_extension_id` PRIMARY KEY(`extension_id`)
 );
 --> statement-breakpoint
@@ -23,3 +25,18 @@ CREATE TRIGGER `extension_storage_usage_delete` AFTER DELETE ON `extension_stora
 	UPDATE `extension_storage_usage` SET `bytes` = `bytes` - OLD.`size`, `key_count` = `key_count` - 1 WHERE `extension_id` = OLD.`extension_id`;--> statement-breakpoint
 INSERT INTO `extension_storage_usage` (`extension_id`, `bytes`, `key_count`)
 	SELECT `extension_id`, SUM(`size`), COUNT(*) FROM `extension_storage` GROUP BY `extension_id`;
+--> statement-breakpoint
+-- Quotas: the library records each extension's quota in its usage row; a change that would take usage
+-- past it, and grows it, is refused in the statement that makes it (shrinking always succeeds). The
+-- message carries the usage before the change and the limit.
+CREATE TRIGGER `extension_storage_quota` BEFORE UPDATE ON `extension_storage_usage` FOR EACH ROW BEGIN
+	DECLARE message VARCHAR(128);
+	IF NEW.`max_bytes` IS NOT NULL AND NEW.`bytes` > NEW.`max_bytes` AND NEW.`bytes` > OLD.`bytes` THEN
+		SET message = CONCAT('extension_storage: quota exceeded: bytes ', OLD.`bytes`, ' ', NEW.`max_bytes`);
+		SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = message;
+	END IF;
+	IF NEW.`max_keys` IS NOT NULL AND NEW.`key_count` > NEW.`max_keys` AND NEW.`key_count` > OLD.`key_count` THEN
+		SET message = CONCAT('extension_storage: quota exceeded: keys ', OLD.`key_count`, ' ', NEW.`max_keys`);
+		SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = message;
+	END IF;
+END;

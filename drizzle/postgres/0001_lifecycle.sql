@@ -1,7 +1,9 @@
 CREATE TABLE "extension_storage_usage" (
 	"extension_id" text COLLATE "C" PRIMARY KEY NOT NULL,
 	"bytes" bigint DEFAULT 0 NOT NULL,
-	"key_count" bigint DEFAULT 0 NOT NULL
+	"key_count" bigint DEFAULT 0 NOT NULL,
+	"max_bytes" bigint,
+	"max_keys" bigint
 );
 --> statement-breakpoint
 ALTER TABLE "extension_storage" ADD COLUMN "expires_at" timestamp (3) with time zone;--> statement-breakpoint
@@ -30,3 +32,20 @@ CREATE TRIGGER "extension_storage_usage_delete" AFTER DELETE ON "extension_stora
 	FOR EACH ROW EXECUTE PROCEDURE "extension_storage_track_usage"();--> statement-breakpoint
 INSERT INTO "extension_storage_usage" ("extension_id", "bytes", "key_count")
 	SELECT "extension_id", SUM("size"), COUNT(*) FROM "extension_storage" GROUP BY "extension_id";
+--> statement-breakpoint
+-- Quotas: the library records each extension's quota in its usage row; a change that would take usage
+-- past it, and grows it, is refused in the statement that makes it (shrinking always succeeds). The
+-- message carries the usage before the change and the limit.
+CREATE FUNCTION "extension_storage_check_quota"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF NEW."max_bytes" IS NOT NULL AND NEW."bytes" > NEW."max_bytes" AND NEW."bytes" > OLD."bytes" THEN
+		RAISE EXCEPTION 'extension_storage: quota exceeded: bytes % %', OLD."bytes", NEW."max_bytes";
+	END IF;
+	IF NEW."max_keys" IS NOT NULL AND NEW."key_count" > NEW."max_keys" AND NEW."key_count" > OLD."key_count" THEN
+		RAISE EXCEPTION 'extension_storage: quota exceeded: keys % %', OLD."key_count", NEW."max_keys";
+	END IF;
+	RETURN NEW;
+END
+$$;--> statement-breakpoint
+CREATE TRIGGER "extension_storage_quota" BEFORE UPDATE ON "extension_storage_usage"
+	FOR EACH ROW EXECUTE PROCEDURE "extension_storage_check_quota"();

@@ -6,7 +6,7 @@ import { describe, expect } from 'vitest';
 import { migrations as mysqlMigrations } from '../../src/dialects/mysql/migrations.js';
 import { migrations as postgresMigrations } from '../../src/dialects/postgres/migrations.js';
 import { migrations as sqliteMigrations } from '../../src/dialects/sqlite/migrations.js';
-import type { Migration, UsageRecord } from '../../src/index.js';
+import { QuotaExceededError, type Migration, type UsageRecord } from '../../src/index.js';
 import type { SuiteContext } from './suite.js';
 
 const DASHBOARD = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
@@ -50,6 +50,67 @@ export function lifecycleCases({ storage, test, query, dialect }: SuiteContext):
       expect(await ext.usage()).toEqual({ bytes: 40, keys: 2 });
       expect(await other.usage()).toEqual({ bytes: 1000, keys: 1 });
       expect(await s.usage('acme.never')).toEqual({ bytes: 0, keys: 0 });
+      const { recount, record } = await usageTables(query);
+      expect(record).toEqual(recount);
+    });
+  });
+
+  describe('quotas', () => {
+    test('a write past the bytes quota is refused and writes nothing; reaching it exactly succeeds', async () => {
+      const s = storage({ limits: { quotaBytesPerExtension: 100 } });
+      const ext = s.extension('acme.quota');
+      await ext.global.set('a', new Uint8Array(60));
+      await ext.global.set('b', new Uint8Array(40)); // exactly at the quota
+      const error = await ext.global.set('c', new Uint8Array(1)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(QuotaExceededError);
+      expect(error).toMatchObject({ code: 'QUOTA_EXCEEDED', kind: 'bytes', used: 100, limit: 100 });
+      expect(await ext.global.get('c')).toBeNull();
+      expect(await ext.usage()).toEqual({ bytes: 100, keys: 2 });
+      // A replacement is judged by the difference it makes.
+      await expect(ext.global.set('a', new Uint8Array(61))).rejects.toMatchObject({ kind: 'bytes', used: 100 });
+      expect((await ext.global.get('a'))?.version).toBe(1);
+      await ext.global.set('a', new Uint8Array(10)); // shrinking
+      await ext.global.set('c', new Uint8Array(50)); // back to exactly 100
+      expect(await ext.usage()).toEqual({ bytes: 100, keys: 3 });
+      await s.extension('acme.other').global.set('full', new Uint8Array(100)); // each extension has its own quota
+    });
+
+    test('a new entry past the keys quota is refused; replacing an entry is not a new one', async () => {
+      const s = storage({ limits: { quotaKeysPerExtension: 2 } });
+      const ext = s.extension('acme.quota', { user: { id: 1 } });
+      await ext.global.set('a', 'x');
+      await ext.user.set('b', 'x');
+      await expect(ext.resource('chart', 1).set('c', 'x')).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED', kind: 'keys', used: 2, limit: 2 });
+      await ext.user.set('b', 'a longer value');
+      await ext.global.delete('a');
+      await ext.resource('chart', 1).set('c', 'x');
+      expect(await ext.usage()).toEqual({ bytes: 15, keys: 2 });
+    });
+
+    test('the quota function overrides the defaults per extension, and a lowered quota still lets entries shrink', async () => {
+      let premium = 1000;
+      const s = storage({
+        limits: { quotaBytesPerExtension: 10 },
+        quota: (id) => (id === 'acme.premium' ? { bytes: premium } : undefined),
+      });
+      await s.extension('acme.premium').global.set('k', new Uint8Array(800));
+      await expect(s.extension('acme.basic').global.set('k', new Uint8Array(11))).rejects.toMatchObject({ limit: 10 });
+      premium = 500; // lowered below what is stored: growing is refused, shrinking is not
+      await expect(s.extension('acme.premium').global.set('k2', new Uint8Array(1))).rejects.toMatchObject({ used: 800, limit: 500 });
+      await s.extension('acme.premium').global.set('k', new Uint8Array(700));
+      expect(await s.usage('acme.premium')).toEqual({ bytes: 700, keys: 1 });
+      // Another storage without quotas (a host that removed them) writes freely again.
+      await storage().extension('acme.basic').global.set('k', new Uint8Array(11));
+    });
+
+    test('32 concurrent writers of one extension never go past its quota', async () => {
+      const s = storage({ limits: { quotaBytesPerExtension: 100 } });
+      const ext = s.extension('acme.race');
+      const results = await Promise.allSettled(Array.from({ length: 32 }, (_, i) => ext.global.set(`k${i}`, new Uint8Array(10))));
+      const refused = results.filter((r) => r.status === 'rejected');
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(10);
+      for (const r of refused) expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'QUOTA_EXCEEDED' });
+      expect(await ext.usage()).toEqual({ bytes: 100, keys: 10 });
       const { recount, record } = await usageTables(query);
       expect(record).toEqual(recount);
     });

@@ -1,3 +1,4 @@
+DROP TRIGGER IF EXISTS `extension_storage_quota`;--> statement-breakpoint
 DROP TRIGGER IF EXISTS `extension_storage_usage_delete`;--> statement-breakpoint
 DROP TRIGGER IF EXISTS `extension_storage_usage_resize`;--> statement-breakpoint
 DROP TRIGGER IF EXISTS `extension_storage_usage_insert`;--> statement-breakpoint

@@ -1,3 +1,5 @@
+DROP TRIGGER IF EXISTS "extension_storage_quota" ON "extension_storage_usage";--> statement-breakpoint
+DROP FUNCTION IF EXISTS "extension_storage_check_quota"();--> statement-breakpoint
 DROP TRIGGER IF EXISTS "extension_storage_usage_delete" ON "extension_storage";--> statement-breakpoint
 DROP TRIGGER IF EXISTS "extension_storage_usage_resize" ON "extension_storage";--> statement-breakpoint
 DROP TRIGGER IF EXISTS "extension_storage_usage_insert" ON "extension_storage";--> statement-breakpoint

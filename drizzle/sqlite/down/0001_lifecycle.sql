@@ -1,3 +1,5 @@
+DROP TRIGGER IF EXISTS `extension_storage_quota_keys`;--> statement-breakpoint
+DROP TRIGGER IF EXISTS `extension_storage_quota_bytes`;--> statement-breakpoint
 DROP TRIGGER IF EXISTS `extension_storage_usage_delete`;--> statement-breakpoint
 DROP TRIGGER IF EXISTS `extension_storage_usage_resize`;--> statement-breakpoint
 DROP TRIGGER IF EXISTS `extension_storage_usage_insert`;--> statement-breakpoint

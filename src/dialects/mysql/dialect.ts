@@ -11,10 +11,10 @@ import { asc, count, eq, fillPlaceholders, gt, is, Param, Placeholder, sql, type
 import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
 import type { Connection as CallbackConnection, Pool as CallbackPool } from 'mysql2';
 import type { Connection, FieldPacket, Pool, QueryOptions, ResultSetHeader, RowDataPacket, TypeCast } from 'mysql2/promise';
-import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowSet, RowWrite, Scope } from '../../dialect.js';
+import type { Dialect, EncryptedRow, QuotaLimits, Row, RowInfo, RowQuery, RowSet, RowWrite, Scope } from '../../dialect.js';
 import { DatabaseError, ExtensionStorageError, ValidationError } from '../../errors.js';
 import { atKey, keyParams, lazy, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
-import { expiredAt, inRowSet, ROW_SET_KINDS, rowSetParams, toUsage } from '../shared/lifecycle.js';
+import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toUsage } from '../shared/lifecycle.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import { atVersion, encryptedAfter, encryptedRowColumns, infoColumns, insertedRow, replacedOnConflict, rowColumns } from '../shared/statements.js';
 import { connections } from './client.js';
@@ -139,6 +139,7 @@ function compileLifecycleStatements(db: MySql2Database) {
       bound(db.delete(t).where(inRowSet(t, kind)).orderBy(asc(t.id)).limit(placeholder('limit') as unknown as number).toSQL()),
     ),
     deleteExpired: bound(db.delete(t).where(expiredAt(t)).orderBy(asc(t.expiresAt)).limit(placeholder('limit') as unknown as number).toSQL()),
+    recordQuota: bound(db.insert(u).values(quotaRow()).onDuplicateKeyUpdate({ set: recordedQuota(u, inserted) }).toSQL()),
   };
 }
 
@@ -429,6 +430,9 @@ export function mysql(client: MysqlClient): Dialect {
         const result = await prepared<ResultSetHeader>(host, lifecycle.deleteRows[ROW_SET_KINDS.indexOf(rows.kind)]!, rowSetParams(rows, limit));
         return result.affectedRows;
       }),
+
+    recordQuota: (extensionId: string, limits: QuotaLimits) =>
+      run('record quota', async () => void (await prepared(host, lifecycle.recordQuota, { extensionId, maxBytes: limits.bytes, maxKeys: limits.keys }))),
 
     deleteExpired: (now: Date, limit: number) =>
       run('delete expired rows', async () => (await prepared<ResultSetHeader>(host, lifecycle.deleteExpired, { now, limit })).affectedRows),

@@ -89,4 +89,7 @@ export const extensionStorageUsage = mysqlTable('extension_storage_usage', {
   extensionId: utf8Bytes('extension_id', { bytes: 255 }).primaryKey(),
   bytes: bigint('bytes', { mode: 'number' }).notNull().default(0),
   keyCount: bigint('key_count', { mode: 'number' }).notNull().default(0),
+  /** The quota in force (set by the library from its options); a write past it is refused by a trigger. */
+  maxBytes: bigint('max_bytes', { mode: 'number' }),
+  maxKeys: bigint('max_keys', { mode: 'number' }),
 });

@@ -18,16 +18,20 @@ export const migrations: readonly Migration[] = [
   {
     "tag": "0001_lifecycle",
     "up": [
-      "CREATE TABLE \"extension_storage_usage\" (\n\t\"extension_id\" text COLLATE \"C\" PRIMARY KEY NOT NULL,\n\t\"bytes\" bigint DEFAULT 0 NOT NULL,\n\t\"key_count\" bigint DEFAULT 0 NOT NULL\n);",
+      "CREATE TABLE \"extension_storage_usage\" (\n\t\"extension_id\" text COLLATE \"C\" PRIMARY KEY NOT NULL,\n\t\"bytes\" bigint DEFAULT 0 NOT NULL,\n\t\"key_count\" bigint DEFAULT 0 NOT NULL,\n\t\"max_bytes\" bigint,\n\t\"max_keys\" bigint\n);",
       "ALTER TABLE \"extension_storage\" ADD COLUMN \"expires_at\" timestamp (3) with time zone;",
       "CREATE INDEX \"extension_storage_expires_at\" ON \"extension_storage\" USING btree (\"expires_at\") WHERE \"extension_storage\".\"expires_at\" IS NOT NULL;",
       "-- Usage is kept by the database itself, in the transaction of every change: exact under concurrency\n-- (the usage row is locked until commit), and for every path that writes (the library's statements, a\n-- host's own SQL, cleanup, expiry purges).\nCREATE FUNCTION \"extension_storage_track_usage\"() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n\tIF TG_OP = 'INSERT' THEN\n\t\tINSERT INTO \"extension_storage_usage\" AS u (\"extension_id\", \"bytes\", \"key_count\") VALUES (NEW.\"extension_id\", NEW.\"size\", 1)\n\t\tON CONFLICT (\"extension_id\") DO UPDATE SET \"bytes\" = u.\"bytes\" + EXCLUDED.\"bytes\", \"key_count\" = u.\"key_count\" + 1;\n\tELSIF TG_OP = 'UPDATE' THEN\n\t\tUPDATE \"extension_storage_usage\" SET \"bytes\" = \"bytes\" + NEW.\"size\" - OLD.\"size\" WHERE \"extension_id\" = NEW.\"extension_id\";\n\tELSE\n\t\tUPDATE \"extension_storage_usage\" SET \"bytes\" = \"bytes\" - OLD.\"size\", \"key_count\" = \"key_count\" - 1 WHERE \"extension_id\" = OLD.\"extension_id\";\n\tEND IF;\n\tRETURN NULL;\nEND\n$$;",
       "CREATE TRIGGER \"extension_storage_usage_insert\" AFTER INSERT ON \"extension_storage\"\n\tFOR EACH ROW EXECUTE PROCEDURE \"extension_storage_track_usage\"();",
       "CREATE TRIGGER \"extension_storage_usage_resize\" AFTER UPDATE OF \"size\" ON \"extension_storage\"\n\tFOR EACH ROW WHEN (OLD.\"size\" <> NEW.\"size\") EXECUTE PROCEDURE \"extension_storage_track_usage\"();",
       "CREATE TRIGGER \"extension_storage_usage_delete\" AFTER DELETE ON \"extension_storage\"\n\tFOR EACH ROW EXECUTE PROCEDURE \"extension_storage_track_usage\"();",
-      "INSERT INTO \"extension_storage_usage\" (\"extension_id\", \"bytes\", \"key_count\")\n\tSELECT \"extension_id\", SUM(\"size\"), COUNT(*) FROM \"extension_storage\" GROUP BY \"extension_id\";"
+      "INSERT INTO \"extension_storage_usage\" (\"extension_id\", \"bytes\", \"key_count\")\n\tSELECT \"extension_id\", SUM(\"size\"), COUNT(*) FROM \"extension_storage\" GROUP BY \"extension_id\";",
+      "-- Quotas: the library records each extension's quota in its usage row; a change that would take usage\n-- past it, and grows it, is refused in the statement that makes it (shrinking always succeeds). The\n-- message carries the usage before the change and the limit.\nCREATE FUNCTION \"extension_storage_check_quota\"() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n\tIF NEW.\"max_bytes\" IS NOT NULL AND NEW.\"bytes\" > NEW.\"max_bytes\" AND NEW.\"bytes\" > OLD.\"bytes\" THEN\n\t\tRAISE EXCEPTION 'extension_storage: quota exceeded: bytes % %', OLD.\"bytes\", NEW.\"max_bytes\";\n\tEND IF;\n\tIF NEW.\"max_keys\" IS NOT NULL AND NEW.\"key_count\" > NEW.\"max_keys\" AND NEW.\"key_count\" > OLD.\"key_count\" THEN\n\t\tRAISE EXCEPTION 'extension_storage: quota exceeded: keys % %', OLD.\"key_count\", NEW.\"max_keys\";\n\tEND IF;\n\tRETURN NEW;\nEND\n$$;",
+      "CREATE TRIGGER \"extension_storage_quota\" BEFORE UPDATE ON \"extension_storage_usage\"\n\tFOR EACH ROW EXECUTE PROCEDURE \"extension_storage_check_quota\"();"
     ],
     "down": [
+      "DROP TRIGGER IF EXISTS \"extension_storage_quota\" ON \"extension_storage_usage\";",
+      "DROP FUNCTION IF EXISTS \"extension_storage_check_quota\"();",
       "DROP TRIGGER IF EXISTS \"extension_storage_usage_delete\" ON \"extension_storage\";",
       "DROP TRIGGER IF EXISTS \"extension_storage_usage_resize\" ON \"extension_storage\";",
       "DROP TRIGGER IF EXISTS \"extension_storage_usage_insert\" ON \"extension_storage\";",

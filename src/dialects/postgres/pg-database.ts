@@ -6,10 +6,10 @@
  */
 import { asc, count, eq, gt, inArray, sql } from 'drizzle-orm';
 import { pgTable, text, timestamp, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowSet, RowWrite, Scope } from '../../dialect.js';
+import type { Dialect, EncryptedRow, QuotaLimits, Row, RowInfo, RowQuery, RowSet, RowWrite, Scope } from '../../dialect.js';
 import { DatabaseError, ExtensionStorageError } from '../../errors.js';
 import { atKey, keyParams, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
-import { expiredAt, inRowSet, ROW_SET_KINDS, rowSetParams, toUsage } from '../shared/lifecycle.js';
+import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toUsage } from '../shared/lifecycle.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import {
   atVersion,
@@ -99,6 +99,11 @@ function prepareLifecycleStatements(db: AnyPgDatabase) {
     extensionIds: db.select({ id: u.extensionId }).from(u).where(gt(u.keyCount, 0)).orderBy(asc(u.extensionId)).prepare(name('extension_ids')),
     deleteRows: ROW_SET_KINDS.map((kind) => batchOf(inRowSet(t, kind), t.id).returning({ id: t.id }).prepare(name(`delete_rows_${kind}`))),
     deleteExpired: batchOf(expiredAt(t), t.expiresAt).returning({ id: t.id }).prepare(name('delete_expired')),
+    recordQuota: db
+      .insert(u)
+      .values(quotaRow())
+      .onConflictDoUpdate({ target: u.extensionId, set: recordedQuota(u, excluded) })
+      .prepare(name('record_quota')),
   };
 }
 
@@ -214,6 +219,9 @@ export function pgDatabaseDialect(name: string, db: AnyPgDatabase): Dialect {
 
     deleteRows: (rows: RowSet, limit: number) =>
       run('delete rows', async () => (await lifecycle.deleteRows[ROW_SET_KINDS.indexOf(rows.kind)]!.execute(rowSetParams(rows, limit))).length),
+
+    recordQuota: (extensionId: string, limits: QuotaLimits) =>
+      run('record quota', async () => void (await lifecycle.recordQuota.execute({ extensionId, maxBytes: limits.bytes, maxKeys: limits.keys }))),
 
     deleteExpired: (now: Date, limit: number) =>
       run('delete expired rows', async () => (await lifecycle.deleteExpired.execute({ now, limit })).length),

@@ -75,4 +75,7 @@ export const extensionStorageUsage = pgTable('extension_storage_usage', {
   extensionId: bytewiseText('extension_id').primaryKey(),
   bytes: bigint('bytes', { mode: 'number' }).notNull().default(0),
   keyCount: bigint('key_count', { mode: 'number' }).notNull().default(0),
+  /** The quota in force (set by the library from its options); a write past it is refused by a trigger. */
+  maxBytes: bigint('max_bytes', { mode: 'number' }),
+  maxKeys: bigint('max_keys', { mode: 'number' }),
 });

@@ -41,6 +41,17 @@ export function expiredAt(t: { readonly expiresAt: Column }): SQL {
   return lte(t.expiresAt, sql.placeholder('now'));
 }
 
+/** The usage row `recordQuota` inserts when there is none. Placeholders: extensionId, maxBytes, maxKeys. */
+export function quotaRow() {
+  const placeholder = sql.placeholder;
+  return { extensionId: placeholder('extensionId'), maxBytes: placeholder('maxBytes'), maxKeys: placeholder('maxKeys') };
+}
+
+/** What `recordQuota` replaces in an existing usage row; `incoming` names the proposed value. */
+export function recordedQuota(u: UsageColumns & { readonly maxBytes: Column; readonly maxKeys: Column }, incoming: (column: Column) => SQL) {
+  return { maxBytes: incoming(u.maxBytes), maxKeys: incoming(u.maxKeys) };
+}
+
 /** The usage record as numbers (bigint columns may come back as strings or bigints). */
 export function toUsage(row: { bytes: unknown; keyCount: unknown } | undefined): { bytes: number; keys: number } {
   return row === undefined ? { bytes: 0, keys: 0 } : { bytes: Number(row.bytes), keys: Number(row.keyCount) };

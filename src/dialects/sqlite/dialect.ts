@@ -6,10 +6,10 @@
 import type { Database as BetterSqliteDatabase } from 'better-sqlite3';
 import { asc, count, eq, gt, inArray, sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowSet, RowWrite, Scope } from '../../dialect.js';
+import type { Dialect, EncryptedRow, QuotaLimits, Row, RowInfo, RowQuery, RowSet, RowWrite, Scope } from '../../dialect.js';
 import { DatabaseError, ValidationError } from '../../errors.js';
 import { atKey, keyParams, lazy, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
-import { expiredAt, inRowSet, ROW_SET_KINDS, rowSetParams, toUsage } from '../shared/lifecycle.js';
+import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toUsage } from '../shared/lifecycle.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import {
   atVersion,
@@ -66,6 +66,11 @@ function prepareLifecycleStatements(db: BetterSQLite3Database) {
     extensionIds: db.select({ id: u.extensionId }).from(u).where(gt(u.keyCount, 0)).orderBy(asc(u.extensionId)).prepare(),
     deleteRows: ROW_SET_KINDS.map((kind) => batchOf(inRowSet(t, kind), t.id).prepare()),
     deleteExpired: batchOf(expiredAt(t), t.expiresAt).prepare(),
+    recordQuota: db
+      .insert(u)
+      .values(quotaRow())
+      .onConflictDoUpdate({ target: u.extensionId, set: recordedQuota(u, excluded) })
+      .prepare(),
   };
 }
 
@@ -184,6 +189,9 @@ export function sqlite(client: SqliteClient): Dialect {
 
     deleteRows: (rows: RowSet, limit: number) =>
       run('delete rows', () => preparedLifecycle().deleteRows[ROW_SET_KINDS.indexOf(rows.kind)]!.run(rowSetParams(rows, limit)).changes),
+
+    recordQuota: (extensionId: string, limits: QuotaLimits) =>
+      run('record quota', () => void preparedLifecycle().recordQuota.run({ extensionId, maxBytes: limits.bytes, maxKeys: limits.keys })),
 
     deleteExpired: (now: Date, limit: number) =>
       run('delete expired rows', () => preparedLifecycle().deleteExpired.run({ now, limit }).changes),

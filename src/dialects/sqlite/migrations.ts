@@ -18,15 +18,19 @@ export const migrations: readonly Migration[] = [
   {
     "tag": "0001_lifecycle",
     "up": [
-      "CREATE TABLE `extension_storage_usage` (\n\t`extension_id` text PRIMARY KEY NOT NULL,\n\t`bytes` integer DEFAULT 0 NOT NULL,\n\t`key_count` integer DEFAULT 0 NOT NULL\n);",
+      "CREATE TABLE `extension_storage_usage` (\n\t`extension_id` text PRIMARY KEY NOT NULL,\n\t`bytes` integer DEFAULT 0 NOT NULL,\n\t`key_count` integer DEFAULT 0 NOT NULL,\n\t`max_bytes` integer,\n\t`max_keys` integer\n);",
       "ALTER TABLE `extension_storage` ADD `expires_at` integer;",
       "CREATE INDEX `extension_storage_expires_at` ON `extension_storage` (`expires_at`) WHERE \"extension_storage\".\"expires_at\" IS NOT NULL;",
       "-- Usage is kept by the database itself, in the transaction of every change: exact under concurrency,\n-- and for every path that writes (the library's statements, a host's own SQL, cleanup, expiry purges).\nCREATE TRIGGER `extension_storage_usage_insert` AFTER INSERT ON `extension_storage` BEGIN\n\tINSERT OR IGNORE INTO `extension_storage_usage` (`extension_id`) VALUES (NEW.`extension_id`);\n\tUPDATE `extension_storage_usage` SET `bytes` = `bytes` + NEW.`size`, `key_count` = `key_count` + 1 WHERE `extension_id` = NEW.`extension_id`;\nEND;",
       "CREATE TRIGGER `extension_storage_usage_resize` AFTER UPDATE OF `size` ON `extension_storage` WHEN OLD.`size` <> NEW.`size` BEGIN\n\tUPDATE `extension_storage_usage` SET `bytes` = `bytes` + NEW.`size` - OLD.`size` WHERE `extension_id` = NEW.`extension_id`;\nEND;",
       "CREATE TRIGGER `extension_storage_usage_delete` AFTER DELETE ON `extension_storage` BEGIN\n\tUPDATE `extension_storage_usage` SET `bytes` = `bytes` - OLD.`size`, `key_count` = `key_count` - 1 WHERE `extension_id` = OLD.`extension_id`;\nEND;",
-      "INSERT INTO `extension_storage_usage` (`extension_id`, `bytes`, `key_count`)\n\tSELECT `extension_id`, SUM(`size`), COUNT(*) FROM `extension_storage` GROUP BY `extension_id`;"
+      "INSERT INTO `extension_storage_usage` (`extension_id`, `bytes`, `key_count`)\n\tSELECT `extension_id`, SUM(`size`), COUNT(*) FROM `extension_storage` GROUP BY `extension_id`;",
+      "-- Quotas: the library records each extension's quota in its usage row; a change that would take usage\n-- past it, and grows it, is refused in the statement that makes it (shrinking always succeeds). The\n-- message carries the usage before the change and the limit (an expression in RAISE: SQLite 3.47+).\nCREATE TRIGGER `extension_storage_quota_bytes` BEFORE UPDATE OF `bytes` ON `extension_storage_usage`\n\tWHEN NEW.`max_bytes` IS NOT NULL AND NEW.`bytes` > NEW.`max_bytes` AND NEW.`bytes` > OLD.`bytes` BEGIN\n\tSELECT RAISE(ABORT, 'extension_storage: quota exceeded: bytes ' || OLD.`bytes` || ' ' || NEW.`max_bytes`);\nEND;",
+      "CREATE TRIGGER `extension_storage_quota_keys` BEFORE UPDATE OF `key_count` ON `extension_storage_usage`\n\tWHEN NEW.`max_keys` IS NOT NULL AND NEW.`key_count` > NEW.`max_keys` AND NEW.`key_count` > OLD.`key_count` BEGIN\n\tSELECT RAISE(ABORT, 'extension_storage: quota exceeded: keys ' || OLD.`key_count` || ' ' || NEW.`max_keys`);\nEND;"
     ],
     "down": [
+      "DROP TRIGGER IF EXISTS `extension_storage_quota_keys`;",
+      "DROP TRIGGER IF EXISTS `extension_storage_quota_bytes`;",
       "DROP TRIGGER IF EXISTS `extension_storage_usage_delete`;",
       "DROP TRIGGER IF EXISTS `extension_storage_usage_resize`;",
       "DROP TRIGGER IF EXISTS `extension_storage_usage_insert`;",

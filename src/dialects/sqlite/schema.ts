@@ -55,4 +55,7 @@ export const extensionStorageUsage = sqliteTable('extension_storage_usage', {
   extensionId: text('extension_id').primaryKey(),
   bytes: integer('bytes').notNull().default(0),
   keyCount: integer('key_count').notNull().default(0),
+  /** The quota in force (set by the library from its options); a write past it is refused by a trigger. */
+  maxBytes: integer('max_bytes'),
+  maxKeys: integer('max_keys'),
 });
