@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- section ...] [--rounds=N] [--max-rounds=N] [--round-ms=MS] [--warmup-ms=MS]`: runs the benchmark
- * sections in order and prints their tables and targets. Sections: sqlite, postgres, pglite, mysql, fernet, rotation (default:
+ * sections in order and prints their tables and targets. Sections: sqlite, postgres, pglite, mysql, lifecycle, fernet, rotation (default:
  * all). A section whose dialect, server or module is missing prints "skipped: …" and the run goes on.
  * @module
  */
@@ -40,6 +40,11 @@ const sections: readonly Section[] = [
     name: 'mysql',
     summary: `the same over ${SERVER_ROWS.toLocaleString('en-US')} keys: library vs raw mysql2 vs Keyv, sequential and ×16`,
     run: async (measure) => (await import('./mysql.js')).runMysqlBench({ rows: SERVER_ROWS, measure }),
+  },
+  {
+    name: 'lifecycle',
+    summary: 'quotas: set with quotas vs without (SQLite, PostgreSQL sequential and ×16 writers of one extension); purgeExpired over 100,000 expired entries',
+    run: async (measure) => (await import('./lifecycle.js')).runLifecycleBench({ keys: SERVER_ROWS, expired: 100_000, measure }),
   },
   {
     name: 'fernet',
@@ -109,7 +114,7 @@ async function main(): Promise<void> {
     ['spread', `± half-width of a ~95 % confidence interval of the median (rates; ratios round by round, paired); rounds are added until every figure is within ±${DEFAULT_MEASURE.targetSpread * 100} %, and "!" marks one that is not`],
     ['sections', chosen.map((s) => s.name).join(', ')],
   ]);
-  planServers(chosen.flatMap((s) => (s.name === 'postgres' || s.name === 'mysql' ? [s.name] : [])));
+  planServers(chosen.flatMap((s) => (s.name === 'postgres' || s.name === 'mysql' ? [s.name] : s.name === 'lifecycle' ? ['postgres' as const] : [])));
   const started = Date.now();
   try {
     for (const section of chosen) {

@@ -103,7 +103,7 @@ export class QuotaExceededError extends ExtensionStorageError {
 
 /** The storage's `authorize` hook refused the operation; nothing was read or written. */
 export class ForbiddenError extends ExtensionStorageError {
-  constructor(message: string) {
-    super('FORBIDDEN', message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('FORBIDDEN', message, options);
   }
 }

@@ -194,7 +194,7 @@ export function sqlite(client: SqliteClient): Dialect {
       run('record quota', () => void preparedLifecycle().recordQuota.run({ extensionId, maxBytes: limits.bytes, maxKeys: limits.keys })),
 
     deleteExpired: (now: Date, limit: number) =>
-      run('delete expired rows', () => preparedLifecycle().deleteExpired.run({ now, limit }).changes),
+      run('delete expired rows', () => preparedLifecycle().deleteExpired.run({ now: now.getTime(), limit }).changes),
   });
 }
 
