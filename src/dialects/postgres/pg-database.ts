@@ -7,7 +7,7 @@
 import { asc, count, eq, sql } from 'drizzle-orm';
 import { pgTable, text, timestamp, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowWrite, Scope } from '../../dialect.js';
-import { DatabaseError, ExtensionStorageError } from '../../errors.js';
+import { DatabaseError, ExtensionStorageError, NotMigratedError, UnsupportedDatabaseError } from '../../errors.js';
 import { atKey, keyParams, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import {
@@ -40,6 +40,37 @@ const ledger = pgTable(LEDGER_TABLE, {
 });
 
 const info = infoColumns(t);
+
+/** The oldest PostgreSQL the library supports (`server_version_num`). */
+export const MIN_SERVER_VERSION = 130000;
+
+/** SQLSTATE 42P01, undefined_table: the library was not migrated. Drizzle may wrap the driver's error. */
+function isMissingTable(error: unknown): boolean {
+  const failure = error as { code?: unknown; cause?: { code?: unknown } } | null;
+  return failure?.code === '42P01' || failure?.cause?.code === '42P01';
+}
+
+/** What the library assumes of a PostgreSQL database, checked by `migrate()`. */
+async function checkDatabase(name: string, tx: AnyPgDatabase): Promise<void> {
+  const result = await tx.execute(
+    sql.raw(
+      `SELECT current_setting('server_version_num')::int AS version, current_setting('client_encoding') AS client, ` +
+        `pg_encoding_to_char(encoding) AS server FROM pg_database WHERE datname = current_database()`,
+    ),
+  );
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { version: number; client: string; server: string }[];
+  const { version, client, server } = rows[0]!;
+  if (Number(version) < MIN_SERVER_VERSION) {
+    throw new UnsupportedDatabaseError(`${name}: the server is PostgreSQL ${version}; extension-storage needs PostgreSQL 13 or later`);
+  }
+  // Keys and values' metadata are Unicode text: a database in another encoding cannot hold them all.
+  if (server !== 'UTF8') {
+    throw new UnsupportedDatabaseError(`${name}: the database's encoding is ${server}; extension-storage needs UTF8 (CREATE DATABASE … ENCODING 'UTF8')`);
+  }
+  if (client !== 'UTF8') {
+    throw new UnsupportedDatabaseError(`${name}: the connection's client_encoding is ${client}; extension-storage needs UTF8 (the drivers' default)`);
+  }
+}
 
 /**
  * Every hot statement, prepared once per dialect instance. Each has its own stable name: with
@@ -94,8 +125,10 @@ function prepareReplaceValue(tx: AnyPgDatabase) {
 }
 
 /** The migrator's view of one migration transaction. */
-function migrationSession(tx: AnyPgDatabase): MigrationSession {
+function migrationSession(name: string, tx: AnyPgDatabase): MigrationSession {
   return {
+    transactional: true,
+    checkDatabase: () => checkDatabase(name, tx),
     createLedger: async () => {
       await tx.execute(
         sql.raw(`CREATE TABLE IF NOT EXISTS "${LEDGER_TABLE}" ("tag" text PRIMARY KEY NOT NULL, "applied_at" timestamp (3) with time zone NOT NULL)`),
@@ -130,7 +163,7 @@ export function pgDatabaseDialect(name: string, db: AnyPgDatabase): Dialect {
     try {
       return await body();
     } catch (error) {
-      throw new DatabaseError(`${name}: ${operation} failed`, error);
+      throw isMissingTable(error) ? new NotMigratedError(`${name}: ${operation} failed`, error) : new DatabaseError(`${name}: ${operation} failed`, error);
     }
   }
 
@@ -144,7 +177,7 @@ export function pgDatabaseDialect(name: string, db: AnyPgDatabase): Dialect {
         await tx.execute(sql.raw(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`));
         // IF [NOT] EXISTS notices would reach the host's notice handler (postgres.js logs them by default).
         await tx.execute(sql.raw('SET LOCAL client_min_messages TO warning'));
-        await body(migrationSession(tx));
+        await body(migrationSession(name, tx));
       });
     } catch (error) {
       if (error instanceof ExtensionStorageError) throw error;
