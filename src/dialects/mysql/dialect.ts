@@ -420,13 +420,10 @@ export function migrationSession(connection: Connection): MigrationSession {
       const [rows] = await query(`SELECT \`tag\` FROM \`${LEDGER_TABLE}\``);
       return (rows as RowDataPacket[]).map((row) => String(row.tag));
     },
-    execute: async (statement, resuming) => {
-      try {
-        await query(statement);
-      } catch (error) {
-        if (!(resuming && ALREADY_DONE_ERRNOS.has(errno(error) ?? 0))) throw error;
-      }
+    execute: async (statement) => {
+      await query(statement);
     },
+    alreadyDone: (error) => ALREADY_DONE_ERRNOS.has(errno(error) ?? 0),
     record: async (tag) => {
       await query(`INSERT INTO \`${LEDGER_TABLE}\` (\`tag\`, \`applied_at\`) VALUES (?, ?)`, [tag, Date.now()]);
     },

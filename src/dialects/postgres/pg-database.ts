@@ -128,6 +128,7 @@ function prepareReplaceValue(tx: AnyPgDatabase) {
 function migrationSession(name: string, tx: AnyPgDatabase): MigrationSession {
   return {
     transactional: true,
+    alreadyDone: () => false,
     checkDatabase: () => checkDatabase(name, tx),
     createLedger: async () => {
       await tx.execute(

@@ -27,11 +27,12 @@ export interface MigrationSession {
   /** Creates the ledger table when it does not exist. */
   createLedger(): Promise<void>;
   appliedTags(): Promise<string[]>;
+  execute(statement: string): Promise<void>;
   /**
-   * Runs one statement. With `resuming`, a statement whose work is already done (the object it creates
-   * exists, the one it drops is gone) succeeds without doing anything.
+   * Whether `error`, from `execute`, says the statement's work is already done (the object it creates
+   * exists, the one it drops is gone). Never true where DDL is transactional.
    */
-  execute(statement: string, resuming: boolean): Promise<void>;
+  alreadyDone(error: unknown): boolean;
   record(tag: string): Promise<void>;
   forget(tag: string): Promise<void>;
   dropLedger(): Promise<void>;
@@ -49,16 +50,16 @@ export async function applyMigrations(dialect: string, session: MigrationSession
     if (applied.has(tag) && !pending) continue;
     await step(dialect, tag, 'apply', async () => {
       const marked = await mark(session, tag, pending);
-      let executed = 0;
-      try {
-        for (const statement of migration.up) {
-          await session.execute(statement, pending);
-          executed++;
+      for (const [index, statement] of migration.up.entries()) {
+        try {
+          await session.execute(statement);
+        } catch (error) {
+          if (pending && session.alreadyDone(error)) continue;
+          // The first statement found its object there before us (a foreign table by the same name):
+          // nothing of this migration happened, so leave no mark that a later run would resume from.
+          if (marked && index === 0 && session.alreadyDone(error)) await session.forget(pendingTag(tag));
+          throw error;
         }
-      } catch (error) {
-        // Nothing of this migration happened (e.g. a foreign table by the same name): leave no mark.
-        if (marked && executed === 0) await session.forget(pendingTag(tag));
-        throw error;
       }
       if (applied.has(tag)) await session.forget(tag);
       await session.record(tag);
@@ -76,7 +77,13 @@ export async function revertMigrations(dialect: string, session: MigrationSessio
     if (!applied.has(tag) && !pending) continue;
     await step(dialect, tag, 'revert', async () => {
       const marked = await mark(session, tag, pending);
-      for (const statement of migration.down) await session.execute(statement, pending);
+      for (const statement of migration.down) {
+        try {
+          await session.execute(statement);
+        } catch (error) {
+          if (!(pending && session.alreadyDone(error))) throw error;
+        }
+      }
       if (applied.has(tag)) await session.forget(tag);
       if (marked || pending) await session.forget(pendingTag(tag));
     });

@@ -102,6 +102,7 @@ export function sqlite(client: SqliteClient): Dialect {
 
   const migrationSession: MigrationSession = {
     transactional: true,
+    alreadyDone: () => false,
     checkDatabase: async () => {
       // Text is compared and ordered in the database's encoding: only UTF-8 gives bytewise UTF-8 order.
       const encoding = raw.pragma('encoding', { simple: true });
