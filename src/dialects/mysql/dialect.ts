@@ -54,10 +54,11 @@ const MIN_MYSQL: readonly [number, number] = [8, 0];
 /** ER_NO_SUCH_TABLE: the library was not migrated. */
 const NO_SUCH_TABLE = 1146;
 /**
- * Errors that say a migration statement's work is already done: ER_TABLE_EXISTS_ERROR, ER_DUP_KEYNAME,
- * ER_DUP_FIELDNAME (creating), ER_BAD_TABLE_ERROR, ER_CANT_DROP_FIELD_OR_KEY (dropping).
+ * Errors that say a migration statement's work is already done. Creating: ER_TABLE_EXISTS_ERROR,
+ * ER_DUP_KEYNAME, ER_DUP_FIELDNAME, a duplicate CHECK name (MariaDB 1826, MySQL 3822). Dropping:
+ * ER_BAD_TABLE_ERROR, ER_CANT_DROP_FIELD_OR_KEY (MariaDB, also for a CHECK), MySQL's missing CHECK (3940).
  */
-const ALREADY_DONE_ERRNOS = new Set([1050, 1061, 1060, 1051, 1091]);
+const ALREADY_DONE_ERRNOS = new Set([1050, 1061, 1060, 1826, 3822, 1051, 1091, 3940]);
 
 const SCOPED_KEY_INDEX = 'extension_storage_scoped_key';
 const SCOPED_CATEGORY_INDEX = 'extension_storage_scoped_category';

@@ -50,6 +50,17 @@ function isMissingTable(error: unknown): boolean {
   return failure?.code === '42P01' || failure?.cause?.code === '42P01';
 }
 
+/** Attempts of an upsert whose new row drew the id of an existing row (see `RANDOM_ID` in `schema.ts`). */
+const ID_ATTEMPTS = 3;
+
+/** A unique violation of the primary key: the random id of a new row was taken (2^-53 per row and row). */
+function isIdCollision(error: unknown): boolean {
+  type Failure = { code?: unknown; constraint_name?: unknown; constraint?: unknown; cause?: Failure } | null;
+  const outer = error as Failure;
+  const failure = outer?.code === undefined && outer?.cause ? outer.cause : outer;
+  return failure?.code === '23505' && (failure.constraint_name ?? failure.constraint) === 'extension_storage_pkey';
+}
+
 /** What the library assumes of a PostgreSQL database, checked by `migrate()`. */
 async function checkDatabase(name: string, tx: AnyPgDatabase): Promise<void> {
   const result = await tx.execute(
@@ -194,7 +205,16 @@ export function pgDatabaseDialect(name: string, db: AnyPgDatabase): Dialect {
     get: (scope: Scope, key: string) =>
       run('get', async () => (await statements.get.execute(keyParams(scope, key)))[0] as Row | undefined),
 
-    upsert: (write: RowWrite) => run('upsert', async () => (await statements.upsert.execute({ ...write }))[0] as RowInfo),
+    upsert: (write: RowWrite) =>
+      run('upsert', async () => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return (await statements.upsert.execute({ ...write }))[0] as RowInfo;
+          } catch (error) {
+            if (attempt === ID_ATTEMPTS || !isIdCollision(error)) throw error;
+          }
+        }
+      }),
 
     delete: (scope: Scope, key: string) =>
       run('delete', async () => (await statements.delete.execute(keyParams(scope, key))).length > 0),
