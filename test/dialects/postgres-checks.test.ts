@@ -22,8 +22,8 @@ it.skipIf(!pgUrl)('a database not in UTF8 is UNSUPPORTED_DATABASE, naming the en
     expect((error as ExtensionStorageError).code).toBe('UNSUPPORTED_DATABASE');
     expect((error as Error).message).toContain('LATIN1');
     expect((error as Error).message).toContain('UTF8');
-    const [{ n }] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE 'extension_storage%'`;
-    expect(n).toBe(0);
+    const rows = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE 'extension_storage%'`;
+    expect(rows[0]?.n).toBe(0);
   } finally {
     await sql.end();
     await admin.unsafe(`DROP DATABASE "${name}" WITH (FORCE)`);

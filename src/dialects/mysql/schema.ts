@@ -1,7 +1,7 @@
 /**
  * The Drizzle table definition of extension-storage on MySQL 8 and MariaDB 10.11+. Exported so that a
- * host running drizzle-kit can include it in its own schema; `drizzle/mysql/` holds the migrations
- * generated from it.
+ * host can query it with its own Drizzle database (hosts leave it out of their drizzle-kit schema:
+ * `migrate()` owns it); `drizzle/mysql/` holds the migrations generated from it.
  * @module
  */
 import { bigint, boolean, customType, datetime, index, int, mysqlTable, uniqueIndex } from 'drizzle-orm/mysql-core';

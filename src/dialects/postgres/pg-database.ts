@@ -42,7 +42,7 @@ const ledger = pgTable(LEDGER_TABLE, {
 const info = infoColumns(t);
 
 /** The oldest PostgreSQL the library supports (`server_version_num`). */
-export const MIN_SERVER_VERSION = 130000;
+export const MIN_SERVER_VERSION = 100000;
 
 /** SQLSTATE 42P01, undefined_table: the library was not migrated. Drizzle may wrap the driver's error. */
 function isMissingTable(error: unknown): boolean {
@@ -72,7 +72,7 @@ async function checkDatabase(name: string, tx: AnyPgDatabase): Promise<void> {
   const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { version: number; client: string; server: string }[];
   const { version, client, server } = rows[0]!;
   if (Number(version) < MIN_SERVER_VERSION) {
-    throw new UnsupportedDatabaseError(`${name}: the server is PostgreSQL ${version}; extension-storage needs PostgreSQL 13 or later`);
+    throw new UnsupportedDatabaseError(`${name}: the server is PostgreSQL ${version}; extension-storage needs PostgreSQL 10 or later`);
   }
   // Keys and values' metadata are Unicode text: a database in another encoding cannot hold them all.
   if (server !== 'UTF8') {

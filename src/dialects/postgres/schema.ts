@@ -1,7 +1,7 @@
 /**
  * The Drizzle table definition of extension-storage on PostgreSQL (postgres.js and PGlite share it).
- * Exported so that a host running drizzle-kit can include it in its own schema; `drizzle/postgres/`
- * holds the migrations generated from it.
+ * Exported so that a host can query it with its own Drizzle database (hosts leave it out of their
+ * drizzle-kit schema: `migrate()` owns it); `drizzle/postgres/` holds the migrations generated from it.
  * @module
  */
 import { sql } from 'drizzle-orm';
