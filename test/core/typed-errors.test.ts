@@ -168,3 +168,20 @@ describe('SQLite databases migrate() cannot serve', () => {
     reader.close();
   });
 });
+
+describe('rotation progress', () => {
+  it('reports counts after each batch, and the failed ids once, in the result', async () => {
+    await bare().migrate();
+    const lost = bare({ encryptionKeys: 'a key that is gone' }).extension('acme.progress').global;
+    const old = bare({ encryptionKeys: KEY }).extension('acme.progress').global;
+    for (let i = 0; i < 4; i++) await lost.set(`lost${i}`, 'x', { encrypt: true });
+    for (let i = 0; i < 5; i++) await old.set(`old${i}`, 'x', { encrypt: true });
+    const reports: object[] = [];
+    const result = await bare({ encryptionKeys: ['new key', KEY] }).rotateKeys({ batchSize: 3, onProgress: (p) => reports.push(p) });
+    expect(result).toMatchObject({ scanned: 9, rotated: 5, failed: 4 });
+    expect(result.failedIds).toHaveLength(4);
+    expect(reports).toHaveLength(3);
+    for (const report of reports) expect(Object.keys(report).sort()).toEqual(['alreadyCurrent', 'failed', 'lastId', 'rotated', 'scanned']);
+    expect(reports.at(-1)).toMatchObject({ scanned: 9, failed: 4 });
+  });
+});

@@ -126,6 +126,24 @@ describe.skipIf(!mysqlUrl)('mysql: migrations', () => {
     }
   });
 
+  it('the library does not depend on sql_mode: keys with quotes and backslashes under ANSI_QUOTES, NO_BACKSLASH_ESCAPES, no strict mode', async () => {
+    const odd = await mysql2.createConnection(temp.url);
+    try {
+      await odd.query("SET SESSION sql_mode = 'ANSI_QUOTES,NO_BACKSLASH_ESCAPES,PIPES_AS_CONCAT,PAD_CHAR_TO_FULL_LENGTH'");
+      const s = new ExtensionStorage({ dialect: mysql(odd) });
+      await s.migrate();
+      const ext = s.extension('acme.mode').global;
+      const keys = [`it's`, 'back\\slash', '"quoted"', 'a\\', "'; DROP TABLE x; --"];
+      for (const key of keys) await ext.set(key, `${key} 😀`, { description: `${key} ✓` });
+      for (const key of keys) expect(await ext.getText(key)).toBe(`${key} 😀`);
+      expect((await ext.list({ prefix: 'a\\' })).items.map((item) => item.key)).toEqual(['a\\']);
+      expect(await ext.count()).toBe(keys.length);
+      await s.migrateDown();
+    } finally {
+      await odd.end();
+    }
+  });
+
   it('no server, or access denied: DATABASE with the driver error as cause, for migrate and migrateDown', async () => {
     const refused = mysql2.createPool({ uri: 'mysql://u:p@127.0.0.1:1/db', connectTimeout: 2000 });
     const denied = new URL(mysqlUrl!);
