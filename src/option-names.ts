@@ -4,6 +4,7 @@
  * insists on both).
  * @module
  */
+import type { DecryptOptions, EncryptOptions, FernetOptions } from './crypto/fernet.js';
 import type { RotateKeysOptions } from './rotation.js';
 import type { GetJSONOptions, SetJSONOptions } from './scope.js';
 import type { ExtensionOptions, ExtensionStorageOptions } from './storage.js';
@@ -26,3 +27,6 @@ export const SET_JSON_OPTIONS = optionNames<SetJSONOptions>({ valueType: true, c
 export const LIST_FILTER = optionNames<ListFilter>({ category: true, prefix: true });
 export const LIST_OPTIONS = optionNames<ListOptions>({ category: true, prefix: true, limit: true, cursor: true });
 export const ROTATE_KEYS_OPTIONS = optionNames<RotateKeysOptions>({ batchSize: true, onProgress: true, signal: true });
+export const FERNET_OPTIONS = optionNames<FernetOptions>({ backend: true });
+export const ENCRYPT_OPTIONS = optionNames<EncryptOptions>({ now: true, iv: true });
+export const DECRYPT_OPTIONS = optionNames<DecryptOptions>({ ttl: true, now: true });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ExtensionStorage, ExtensionStorageError, type ExtensionStorageOptions } from '../../src/index.js';
+import { Fernet, MultiFernet } from '../../src/crypto/index.js';
 import { sqlite } from '../../src/dialects/sqlite/index.js';
 
 const SECRET = 'SECRET-VALUE-7f3a';
@@ -54,6 +55,10 @@ describe('unknown option names', () => {
     ['storage', () => bare({ encryptionKey: SECRET } as never), 'encryptionKey'],
     ['limits', () => bare({ limits: { maxValueByte: 1 } as never }), 'maxValueByte'],
     ['rotateKeys', () => bare({ encryptionKeys: KEY }).rotateKeys({ batchsize: 1 } as never), 'batchsize'],
+    ['new Fernet', () => new Fernet(Fernet.generateKey(), { backnd: 'portable' } as never), 'backnd'],
+    ['Fernet encrypt', () => new Fernet(Fernet.generateKey()).encrypt('x', { nwo: 1 } as never), 'nwo'],
+    ['Fernet decrypt', () => new Fernet(Fernet.generateKey()).decrypt('x', { tll: 60 } as never), 'tll'],
+    ['MultiFernet decrypt', () => new MultiFernet([new Fernet(Fernet.generateKey())]).decrypt('x', { tll: 60 } as never), 'tll'],
   ])('%s refuses a misspelt option before any I/O, naming it and not its value', async (_, action, name) => {
     await refuses(action, 'VALIDATION', `"${name}"`);
   });
