@@ -30,3 +30,19 @@ it.skipIf(!pgUrl)('a database not in UTF8 is UNSUPPORTED_DATABASE, naming the en
     await admin.end();
   }
 });
+
+it('no server: migrate, migrateDown and operations are DATABASE errors with the driver error as cause', async () => {
+  const sql = postgresJs('postgres://nobody:secret-password@127.0.0.1:1/db', { connect_timeout: 2, max: 1, onnotice: () => {} });
+  const storage = new ExtensionStorage({ dialect: postgres(sql) });
+  try {
+    for (const action of [() => storage.migrate(), () => storage.migrateDown(), () => storage.extension('acme.x').global.get('k')]) {
+      const error = await action().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ExtensionStorageError);
+      expect((error as ExtensionStorageError).code).toBe('DATABASE');
+      expect((error as Error).cause).toBeInstanceOf(Error);
+      expect((error as Error).message).not.toContain('secret-password');
+    }
+  } finally {
+    await sql.end();
+  }
+});
