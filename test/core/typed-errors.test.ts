@@ -109,9 +109,9 @@ describe('arguments checked before any I/O', () => {
 
 describe('the dialect option', () => {
   it.each([
-    ['a better-sqlite3 Database', () => new Database(':memory:'), 'sqlite(db)'],
-    ['a Drizzle database over one', () => ({ $client: new Database(':memory:') }), 'sqlite(db)'],
-    ['a postgres.js-like Sql', () => Object.assign(() => undefined, { unsafe() {}, begin() {} }), 'postgres(sql)'],
+    ['a better-sqlite3 Database', () => new Database(':memory:'), "got a better-sqlite3 Database: wrap it, dialect: sqlite(db), with sqlite from 'extension-storage/sqlite'"],
+    ['a Drizzle database over one', () => ({ $client: new Database(':memory:') }), 'got a Drizzle database over a better-sqlite3 Database: wrap it'],
+    ['a postgres.js-like Sql', () => Object.assign(() => undefined, { unsafe() {}, begin() {} }), 'got a postgres.js Sql: wrap it, dialect: postgres(sql)'],
     ['nothing', () => undefined, 'got none'],
   ])('names what was passed (%s) and how to wrap it', async (_, dialect, hint) => {
     await refuses(() => new ExtensionStorage({ dialect: dialect() as never }), 'VALIDATION', '"dialect"', hint);
