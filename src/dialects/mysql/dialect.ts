@@ -17,6 +17,7 @@ import { atKey, keyParams, lazy, matchesQuery, QUERY_SHAPES, queryParams, shapeA
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import { atVersion, encryptedAfter, encryptedRowColumns, infoColumns, insertedRow, replacedOnConflict, rowColumns } from '../shared/statements.js';
 import { connections } from './client.js';
+import { galeraAware, LOCK_TABLE, withLease } from './galera.js';
 import { migrations } from './migrations.js';
 import { extensionStorage as t } from './schema.js';
 
@@ -237,7 +238,8 @@ function errno(error: unknown): number | undefined {
  * const storage = new ExtensionStorage({ dialect: mysql(mysql2.createPool(process.env.DATABASE_URL!)) });
  */
 export function mysql(client: MysqlClient): Dialect {
-  const pool = connections(rawClient(client));
+  const galera = galeraAware(rawClient(client));
+  const pool = connections(galera.client);
   const db = drizzle({ client: pool.client });
   const statements = prepareStatements(db);
   const hot = compileHotStatements(db);
@@ -299,7 +301,7 @@ export function mysql(client: MysqlClient): Dialect {
         await query(`DELETE FROM \`${LEDGER_TABLE}\` WHERE \`tag\` = ?`, [tag]);
       },
       dropLedger: async () => {
-        await query(`DROP TABLE IF EXISTS \`${LEDGER_TABLE}\``);
+        await query(`DROP TABLE IF EXISTS \`${LEDGER_TABLE}\`, \`${LOCK_TABLE}\``);
       },
     };
   }
@@ -307,11 +309,18 @@ export function mysql(client: MysqlClient): Dialect {
   /**
    * Holds a named lock for the whole migration, so concurrent starts apply it once. DDL commits on its
    * own in MySQL, so a transaction could not serialise them: `GET_LOCK` on one dedicated connection
-   * does, named after the database so that databases on one server migrate independently.
+   * does, named after the database so that databases on one server migrate independently. `GET_LOCK`
+   * is local to one node of a Galera cluster: there a replicated lease row does (galera.ts).
    */
   function locked(operation: string, body: (session: MigrationSession) => Promise<void>): Promise<void> {
     return pool.turn(() =>
       pool.alone(async (connection, broken) => {
+        const cluster = await galera.isGalera().catch((error: unknown) => {
+          throw new DatabaseError(`mysql: ${operation}: could not ask the server whether it is a Galera node`, error);
+        });
+        if (cluster) {
+          return withLease(connection, broken, `mysql: ${operation}`, MIGRATION_LOCK_SECONDS, () => body(migrationSession(connection)));
+        }
         let rows: RowDataPacket[];
         try {
           [rows] = await connection.query<RowDataPacket[]>(

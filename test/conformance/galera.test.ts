@@ -1,0 +1,27 @@
+import { inject } from 'vitest';
+import { mysql } from '../../src/dialects/mysql/index.js';
+import { clusterPools } from '../galera/cluster.js';
+import { conformance } from './suite.js';
+
+const nodes = inject('galeraNodes');
+
+// The whole suite on a three-node MariaDB Galera cluster, the library's connections spread over the
+// nodes: every call the dialect makes goes to the next node in turn (see test/galera/cluster.ts), so a
+// write and the read after it land on different nodes. No skips.
+conformance({
+  name: 'mysql (MariaDB Galera, three nodes round-robin)',
+  unavailable: () => (nodes ? null : 'no Galera cluster (see test/setup/servers.ts)'),
+  async open() {
+    const cluster = await clusterPools(nodes!.map((node) => node.url));
+    const pool = cluster.roundRobin;
+    return {
+      dialect: mysql(pool),
+      clear: async () => void (await pool.query('DELETE FROM extension_storage')),
+      tables: async () => {
+        const [rows] = await pool.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()');
+        return (rows as { name: string }[]).map((row) => row.name);
+      },
+      close: () => cluster.close(),
+    };
+  },
+});
