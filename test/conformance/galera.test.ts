@@ -1,6 +1,7 @@
 import { inject } from 'vitest';
 import { mysql } from '../../src/dialects/mysql/index.js';
 import { clusterPools } from '../galera/cluster.js';
+import { galeraProofs } from '../galera/proofs.js';
 import { conformance } from './suite.js';
 
 const nodes = inject('galeraNodes');
@@ -25,3 +26,6 @@ conformance({
     };
   },
 });
+
+// Then the cluster's own proofs, in this file so that they run after the suite (one of them stops a node).
+galeraProofs(nodes);

@@ -359,7 +359,9 @@ export function mysql(client: MysqlClient): Dialect {
 
     upsert: (write: RowWrite) =>
       run('upsert', async () => {
-        if (await isMariadb()) {
+        // Not on Galera: a node that replays an aborted INSERT … RETURNING answers with a malformed
+        // result (after committing it), which the transaction below never meets.
+        if ((await isMariadb()) && !(await galera.isGalera())) {
           const rows = await prepared<RowDataPacket[]>(host, hot.upsertReturning, write as unknown as Record<string, unknown>);
           if (rows.length !== 1) throw new Error(`the upserted row was not returned (${rows.length} rows)`);
           return decodeInfo(rows[0]!);
