@@ -30,6 +30,12 @@ async function conflicts(pools: readonly Pool[]): Promise<number> {
   return total;
 }
 
+/** A query on one node that first waits until the node applied everything committed before it. */
+async function causal(pool: Pool, statement: string, values?: unknown[]): Promise<RowDataPacket[]> {
+  const [rows] = await pool.query<RowDataPacket[]>(`SET STATEMENT wsrep_sync_wait=15 FOR ${statement}`, values);
+  return rows;
+}
+
 /** Figures for the report, printed once the tests ran. */
 const figures: string[] = [];
 const note = (line: string) => figures.push(line);
@@ -56,10 +62,9 @@ export function galeraProofs(nodes: readonly GaleraNode[] | undefined): void {
         const t0 = performance.now();
         await Promise.all(Array.from({ length: 64 }, (_, i) => scope.set(key, `writer ${i}`)));
         const ms = performance.now() - t0;
-        const [rows] = await cluster.nodes[round % 3]!.query<RowDataPacket[]>(
-          'SELECT COUNT(*) AS n, MAX(version) AS version FROM extension_storage WHERE `key` = ?',
-          [Buffer.from(key)],
-        );
+        const rows = await causal(cluster.nodes[round % 3]!, 'SELECT COUNT(*) AS n, MAX(version) AS version FROM extension_storage WHERE `key` = ?', [
+          Buffer.from(key),
+        ]);
         expect(Number(rows[0]!.n)).toBe(1);
         expect(Number(rows[0]!.version)).toBe(64);
         note(`64 sets of one new key: ${ms.toFixed(0)} ms, ${(await conflicts(cluster.nodes)) - before} certification conflicts`);
@@ -111,9 +116,9 @@ export function galeraProofs(nodes: readonly GaleraNode[] | undefined): void {
           const results = runs.map(({ stdout }) => JSON.parse(stdout) as { ms: number; error: string | null });
           note(`concurrent migrate() on three nodes: ${results.map((r) => `${r.ms} ms`).join(', ')}`);
           expect(results.map((r) => r.error)).toEqual([null, null, null]);
-          const [ledger] = await fresh.nodes[2]!.query<RowDataPacket[]>('SELECT tag FROM extension_storage_migrations');
+          const ledger = await causal(fresh.nodes[2]!, 'SELECT tag FROM extension_storage_migrations');
           expect(ledger.map((row) => row.tag)).toEqual(['0000_init']);
-          const [lease] = await fresh.nodes[1]!.query<RowDataPacket[]>('SELECT * FROM extension_storage_migration_lock');
+          const lease = await causal(fresh.nodes[1]!, 'SELECT * FROM extension_storage_migration_lock');
           expect(lease).toEqual([]);
         } finally {
           await fresh.close();
