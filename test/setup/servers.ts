@@ -455,8 +455,8 @@ const GALERA_PROVIDERS = ['/usr/lib/galera/libgalera_smm.so', '/usr/lib/galera-4
 function findGalera(): { server: string; installDb: string; provider: string } | undefined {
   const bins = findMariaDb();
   const provider = GALERA_PROVIDERS.find((p) => fs.existsSync(p));
-  // the joiners receive the donor's files through the rsync state transfer script
-  if (!bins || !provider || !whichAll(['rsync']) || !whichAll(['wsrep_sst_rsync'], SBIN)) return undefined;
+  // the joiners receive the donor's files through the rsync state transfer script, which checks its port with ss or lsof
+  if (!bins || !provider || !whichAll(['rsync']) || !whichAll(['wsrep_sst_rsync'], SBIN) || !whichAll(['ss', 'lsof', 'sockstat'], SBIN)) return undefined;
   return { ...bins, provider };
 }
 
@@ -737,7 +737,7 @@ async function provideGalera(root: () => string): Promise<GaleraNode[] | undefin
     throw new Error(`Galera: starting a throwaway cluster failed: ${(e as Error).message}`);
   }
   if (!nodes) {
-    const what = 'mariadbd, galera-4 (libgalera_smm.so), rsync and wsrep_sst_rsync';
+    const what = 'mariadbd, galera-4 (libgalera_smm.so), rsync, wsrep_sst_rsync and ss or lsof';
     if (isCI) throw new Error(`Galera: ${what} not all found, and CI=true requires the Galera tests to run (install them, or set TEST_GALERA_URLS)`);
     loud(`Galera: ${what} not all found: skipping the Galera cluster tests (install them, or set TEST_GALERA_URLS)`);
     return undefined;
