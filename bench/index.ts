@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- section ...] [--rounds=N] [--round-ms=MS] [--warmup-ms=MS]`: runs the benchmark
- * sections in order and prints their tables and targets. Sections: sqlite, postgres, pglite, mysql, fernet, rotation (default:
+ * sections in order and prints their tables and targets. Sections: sqlite, postgres, pglite, mysql, galera, fernet, rotation (default:
  * all). A section whose dialect, server or module is missing prints "skipped: …" and the run goes on.
  * @module
  */
@@ -40,6 +40,11 @@ const sections: readonly Section[] = [
     name: 'mysql',
     summary: `the same over ${SERVER_ROWS.toLocaleString('en-US')} keys: library vs raw mysql2 vs Keyv, sequential and ×16`,
     run: async (measure) => (await import('./mysql.js')).runMysqlBench({ rows: SERVER_ROWS, measure }),
+  },
+  {
+    name: 'galera',
+    summary: 'get / upsert 1 KiB through a three-node Galera cluster beside one MariaDB server; 16 writers of one key',
+    run: async (measure) => (await import('./galera.js')).runGaleraBench({ rows: 2_000, measure }),
   },
   {
     name: 'fernet',
@@ -108,7 +113,11 @@ async function main(): Promise<void> {
     ['spread', '± half the range of the rounds, relative to the median: how much the machine moved during the measurement'],
     ['sections', chosen.map((s) => s.name).join(', ')],
   ]);
-  planServers(chosen.flatMap((s) => (s.name === 'postgres' || s.name === 'mysql' ? [s.name] : [])));
+  planServers(
+    chosen.flatMap((s): ('postgres' | 'mysql' | 'galera')[] =>
+      s.name === 'galera' ? ['mysql', 'galera'] : s.name === 'postgres' || s.name === 'mysql' ? [s.name] : [],
+    ),
+  );
   const started = Date.now();
   try {
     for (const section of chosen) {

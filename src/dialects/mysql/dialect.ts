@@ -27,7 +27,7 @@ import { extensionStorage as t } from './schema.js';
  */
 export type MysqlClient = Pool | Connection | CallbackPool | CallbackConnection | MySql2Database<Record<string, unknown>>;
 
-/** Attempts of an operation that the server aborted to break a deadlock or a lock wait. */
+/** Attempts of an operation that the server aborted to break a deadlock or a lock wait (more on Galera). */
 const MAX_ATTEMPTS = 12;
 /** How long `migrate()` waits for another process's migration, in seconds. */
 const MIGRATION_LOCK_SECONDS = 120;
@@ -267,7 +267,7 @@ export function mysql(client: MysqlClient): Dialect {
           return await body();
         } catch (error) {
           if (error instanceof ExtensionStorageError) throw error;
-          if (RETRYABLE_ERRNOS.has(errno(error) ?? 0) && attempt < MAX_ATTEMPTS) {
+          if (RETRYABLE_ERRNOS.has(errno(error) ?? 0) && attempt < galera.attempts(MAX_ATTEMPTS)) {
             const delay = Math.min(2 ** attempt, 100);
             await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random())));
             continue;
