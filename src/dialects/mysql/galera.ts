@@ -11,6 +11,9 @@
  *   - certification conflicts (a write that lost to one committed on another node) fail with
  *     ER_LOCK_DEADLOCK (1213), which the dialect retries as a deadlock, with a larger budget: writers of
  *     one key on several nodes abort each other far more often than on one server.
+ * A write with RETURNING must not run in autocommit on a cluster: a node that replays it (after a
+ * brute-force abort at commit) commits it and then sends a malformed result set, so the caller sees an
+ * error for a committed write. Inside a transaction the replay answers the COMMIT, which is harmless.
  * @module
  */
 import { randomUUID } from 'node:crypto';
