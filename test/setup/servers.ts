@@ -169,7 +169,7 @@ function startServer(
   name: string,
   cmd: string,
   args: string[],
-  opts: { uid?: number; gid?: number; cwd: string; logFile: string; ready: RegExp },
+  opts: { uid?: number; gid?: number; cwd: string; logFile: string; ready: RegExp; mayDie?: boolean },
 ): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     if (debug) log(`${name}: ${cmd} ${args.join(' ')}`);
@@ -209,7 +209,11 @@ function startServer(
     child.on('error', (e) => finish(e));
     child.on('exit', (code, signal) => {
       out.end();
-      if (done && !stopping) loud(`${name} died while tests were running (code ${code}, signal ${signal}); log: ${opts.logFile}`);
+      if (done && !stopping) {
+        const message = `${name} died while tests were running (code ${code}, signal ${signal}); log: ${opts.logFile}`;
+        if (opts.mayDie) log(`${message} (a test may stop it)`);
+        else loud(message);
+      }
       finish(new Error(`${name} exited during startup (code ${code}, signal ${signal})\n${seen.slice(-4000)}`));
     });
   });
@@ -555,6 +559,7 @@ async function startGalera(root: string): Promise<GaleraNode[] | undefined> {
       cwd: n.home,
       logFile,
       ready: /ready for connections/,
+      mayDie: true, // the node-loss test kills one
     });
     track({ name: `galera node${n.i + 1}`, url: node.url, child, stopSignal: 'SIGKILL' });
     galeraPidFiles.push(pidFile);

@@ -137,8 +137,11 @@ export async function withLease(
         '`expires_at` bigint NOT NULL)',
     );
   try {
+    // The session waits for causality while it migrates: the ledger it reads is the cluster's latest.
+    await query('SET SESSION wsrep_sync_wait = 15');
     await take();
   } catch (error) {
+    broken(); // its session variable is set: not for the host's pool
     if (error instanceof ExtensionStorageError) throw error;
     throw new DatabaseError(`${what}: could not take the migration lock`, error);
   }
@@ -185,7 +188,5 @@ export async function withLease(
         await new Promise((resolve) => setTimeout(resolve, Math.min(25 * attempt, 250) * (0.5 + Math.random())));
       }
     }
-    // The session waits for causality while it migrates: the ledger it reads is the cluster's latest.
-    await query('SET SESSION wsrep_sync_wait = 15');
   }
 }
