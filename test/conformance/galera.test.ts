@@ -5,6 +5,7 @@ import { galeraProofs } from '../galera/proofs.js';
 import { conformance } from './suite.js';
 
 const nodes = inject('galeraNodes');
+const mysqlUrl = inject('mysqlUrl');
 
 // The whole suite on a three-node MariaDB Galera cluster, the library's connections spread over the
 // nodes: every call the dialect makes goes to the next node in turn (see test/galera/cluster.ts), so a
@@ -28,4 +29,4 @@ conformance({
 });
 
 // Then the cluster's own proofs, in this file so that they run after the suite (one of them stops a node).
-galeraProofs(nodes);
+galeraProofs(nodes, mysqlUrl);

@@ -8,10 +8,11 @@ import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import mysql2, { type Pool, type RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExtensionStorage, ExtensionStorageError } from '../../src/index.js';
 import { mysql } from '../../src/dialects/mysql/index.js';
+import { galeraAware } from '../../src/dialects/mysql/galera.js';
 import type { GaleraNode } from '../setup/servers.js';
 import { galeraSynced } from '../setup/servers.js';
 import { clusterPools, type ClusterPools } from './cluster.js';
@@ -49,7 +50,7 @@ async function causal(pool: Pool, statement: string, values?: unknown[]): Promis
 const figures: string[] = [];
 const note = (line: string) => figures.push(line);
 
-export function galeraProofs(nodes: readonly GaleraNode[] | undefined): void {
+export function galeraProofs(nodes: readonly GaleraNode[] | undefined, mysqlUrl: string | undefined): void {
   describe.skipIf(!nodes)('galera: three nodes', () => {
     let cluster: ClusterPools;
     let storage: ExtensionStorage;
@@ -61,6 +62,16 @@ export function galeraProofs(nodes: readonly GaleraNode[] | undefined): void {
     afterAll(async () => {
       await cluster?.close();
       if (figures.length) process.stderr.write(`\n[galera figures]\n${figures.join('\n')}\n`);
+    });
+
+    it.skipIf(!mysqlUrl)('a Galera node is detected as one, a single MariaDB server is not', async () => {
+      expect(await galeraAware(cluster.nodes[1]!).isGalera()).toBe(true);
+      const single = mysql2.createPool({ uri: mysqlUrl!, connectionLimit: 1 });
+      try {
+        expect(await galeraAware(single).isGalera()).toBe(false);
+      } finally {
+        await single.end();
+      }
     });
 
     it('64 concurrent sets of one new key through three nodes leave exactly one row', async () => {

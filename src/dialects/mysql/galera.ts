@@ -50,8 +50,12 @@ export function galeraAware(client: Pool | Connection): GaleraAware {
   const isGalera = (): Promise<boolean> =>
     known !== undefined
       ? Promise.resolve(known)
-      : (asking ??= client.query<RowDataPacket[]>("SHOW GLOBAL VARIABLES LIKE 'wsrep\\_on'").then(
-          ([rows]) => (known = /^on$/i.test(String(rows[0]?.Value ?? ''))),
+      : (asking ??= client.query<RowDataPacket[]>("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_on', 'version')").then(
+          ([rows]) => {
+            const value = (name: string) => String(rows.find((row) => row.Variable_name === name)?.Value ?? '');
+            // MariaDB's Galera only: MySQL-based clusters (Percona XtraDB) have no SET STATEMENT.
+            return (known = /^on$/i.test(value('wsrep_on')) && /mariadb/i.test(value('version')));
+          },
           (error: unknown) => {
             asking = undefined;
             throw error;
