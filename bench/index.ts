@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- section ...] [--rounds=N] [--round-ms=MS] [--warmup-ms=MS]`: runs the benchmark
- * sections in order and prints their tables and targets. Sections: sqlite, postgres, pglite, mysql, galera, fernet, rotation (default:
+ * sections in order and prints their tables and targets. Sections: sqlite, postgres, pglite, mysql, fernet, rotation (default:
  * all). A section whose dialect, server or module is missing prints "skipped: …" and the run goes on.
  * @module
  */
