@@ -42,6 +42,11 @@ const sections: readonly Section[] = [
     run: async (measure) => (await import('./mysql.js')).runMysqlBench({ rows: SERVER_ROWS, measure }),
   },
   {
+    name: 'galera',
+    summary: 'get / upsert 1 KiB through a three-node Galera cluster beside one MariaDB server; 16 writers of one key',
+    run: async (measure) => (await import('./galera.js')).runGaleraBench({ rows: 2_000, measure }),
+  },
+  {
     name: 'lifecycle',
     summary: 'quotas: set with quotas vs without (SQLite, PostgreSQL sequential and ×16 writers of one extension); purgeExpired over 100,000 expired entries',
     run: async (measure) => (await import('./lifecycle.js')).runLifecycleBench({ keys: SERVER_ROWS, expired: 100_000, measure }),
@@ -114,7 +119,11 @@ async function main(): Promise<void> {
     ['spread', `± half-width of a ~95 % confidence interval of the median (rates; ratios round by round, paired); rounds are added until every figure is within ±${DEFAULT_MEASURE.targetSpread * 100} %, and "!" marks one that is not`],
     ['sections', chosen.map((s) => s.name).join(', ')],
   ]);
-  planServers(chosen.flatMap((s) => (s.name === 'postgres' || s.name === 'mysql' ? [s.name] : s.name === 'lifecycle' ? ['postgres' as const] : [])));
+  planServers(
+    chosen.flatMap((s): ('postgres' | 'mysql' | 'galera')[] =>
+      s.name === 'galera' ? ['mysql', 'galera'] : s.name === 'postgres' || s.name === 'mysql' ? [s.name] : s.name === 'lifecycle' ? ['postgres'] : [],
+    ),
+  );
   const started = Date.now();
   try {
     for (const section of chosen) {

@@ -5,7 +5,8 @@
  * @module
  */
 import type { Dialect, RowSet } from './dialect.js';
-import { ValidationError } from './errors.js';
+import { AbortedError } from './errors.js';
+import { CLEANUP_OPTIONS } from './option-names.js';
 import * as validate from './validation.js';
 
 /** Options of the cleanup methods and of `purgeExpired`. */
@@ -16,30 +17,28 @@ export interface CleanupOptions {
   readonly signal?: AbortSignal;
 }
 
-const DEFAULT_BATCH = 1000;
-const MAX_BATCH = 10_000;
-
-/** The validated batch size and signal of `options`. */
+/** The validated batch size and signal of `options`. @throws `VALIDATION` */
 export function cleanupOptions(input: CleanupOptions | undefined): { batchSize: number; signal: AbortSignal | undefined } {
-  const options = validate.options('options', input);
-  const batchSize = options.batchSize === undefined ? DEFAULT_BATCH : validate.positiveInteger('batchSize', options.batchSize);
-  if (batchSize > MAX_BATCH) throw new ValidationError(`"batchSize" expected an integer in 1..${MAX_BATCH}, got ${batchSize}`);
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-    throw new ValidationError(`"signal" expected an AbortSignal, got ${typeof options.signal}`);
-  }
-  return { batchSize, signal: options.signal };
+  const options = validate.options('options', input, CLEANUP_OPTIONS);
+  return { batchSize: validate.batchSize(options.batchSize, 1000), signal: validate.abortSignal(options.signal) };
+}
+
+/** Throws `ABORTED` once the signal has fired (between batches: what was deleted stays deleted). */
+function checkAborted(signal: AbortSignal | undefined, what: string, removed: number): void {
+  if (signal?.aborted) throw new AbortedError(`${what} was aborted after removing ${removed} entries`, signal.reason);
 }
 
 /** Deletes the rows of each set in turn, a batch at a time, until none is left; returns how many. */
 export async function deleteRowSets(
   dialect: Dialect,
+  what: string,
   sets: Iterable<RowSet>,
   { batchSize, signal }: { batchSize: number; signal: AbortSignal | undefined },
 ): Promise<number> {
   let removed = 0;
   for (const rows of sets) {
     for (;;) {
-      signal?.throwIfAborted();
+      checkAborted(signal, what, removed);
       const deleted = await dialect.deleteRows(rows, batchSize);
       removed += deleted;
       if (deleted < batchSize) break;
@@ -56,7 +55,7 @@ export async function deleteExpired(
 ): Promise<number> {
   let removed = 0;
   for (;;) {
-    signal?.throwIfAborted();
+    checkAborted(signal, '"purgeExpired"', removed);
     const deleted = await dialect.deleteExpired(now(), batchSize);
     removed += deleted;
     if (deleted < batchSize) return removed;

@@ -17,13 +17,16 @@ export type { EncryptionKey, EncryptionKeyBinding } from './crypto/storage-ciphe
 export type { BackendChoice } from './crypto/backend.js';
 export type { RotateKeysOptions, RotationProgress, RotationResult } from './rotation.js';
 export {
+  AbortedError,
   DatabaseError,
   DecryptionFailedError,
   EncryptionKeyMissingError,
   ExtensionStorageError,
   ForbiddenError,
   QuotaExceededError,
+  NotMigratedError,
   UnauthenticatedError,
+  UnsupportedDatabaseError,
   ValidationError,
   ValueTooLargeError,
 } from './errors.js';

@@ -7,6 +7,7 @@ import { decodeCursor, encodeCursor, type CursorContext } from './cursor.js';
 import type { Dialect, RowInfo, Scope } from './dialect.js';
 import { EncryptionKeyMissingError, ValidationError } from './errors.js';
 import { listingRange } from './key-range.js';
+import { GET_JSON_OPTIONS, LIST_FILTER, LIST_OPTIONS, SET_JSON_OPTIONS, SET_OPTIONS } from './option-names.js';
 import { quotaRefusal, type QuotaRecorder } from './quota.js';
 import type { RowCipher } from './row-cipher.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
@@ -36,10 +37,12 @@ export interface GetJSONOptions<T> {
   readonly schema?: StandardSchemaV1<unknown, T>;
 }
 
-/** Options of `setJSON`. */
-export interface SetJSONOptions<T> extends Omit<SetOptions, 'valueType'>, GetJSONOptions<T> {
+/** Options of `setJSON`; with a `schema`, the value must have the schema's input type. */
+export interface SetJSONOptions<S extends StandardSchemaV1 = StandardSchemaV1> extends Omit<SetOptions, 'valueType'> {
   /** Defaults to `application/json`. */
   readonly valueType?: string;
+  /** A Standard Schema the value is checked against before writing; its output is what is stored. */
+  readonly schema?: S;
 }
 
 /**
@@ -86,7 +89,9 @@ export class ScopeHandle {
    * const prefs = await ext.user.getJSON('prefs', { schema: z.object({ theme: z.string() }) });
    */
   async getJSON<T = unknown>(key: string, options?: GetJSONOptions<T>): Promise<T | null> {
-    const { schema } = validate.options('options', options);
+    const { schema } = validate.options('options', options, GET_JSON_OPTIONS);
+    if (schema !== undefined) validate.standardSchema('schema', schema);
+    validate.key(key);
     const text = await this.getText(key);
     if (text === null) return null;
     let parsed: unknown;
@@ -103,7 +108,7 @@ export class ScopeHandle {
    * Returns the written entry's metadata.
    */
   async set(key: string, value: Value, setOptions?: SetOptions): Promise<EntryInfo> {
-    const options = validate.options('options', setOptions);
+    const options = validate.options('options', setOptions, SET_OPTIONS);
     const checkedKey = validate.key(key);
     const bytes = validate.value(value, this.#context.maxValueBytes);
     const valueType = validate.valueType(options.valueType ?? (typeof value === 'string' ? TEXT_UTF8 : OCTET_STREAM));
@@ -140,12 +145,23 @@ export class ScopeHandle {
     return toEntryInfo(row);
   }
 
-  /** Stores `value` as JSON (after checking it against `schema` when given). */
-  async setJSON<T>(key: string, value: T, jsonOptions?: SetJSONOptions<T>): Promise<EntryInfo> {
-    const { schema, ...setOptions } = validate.options('options', jsonOptions);
+  /**
+   * Stores `value` as JSON (after checking it against `schema` when given: a value that does not have
+   * the schema's input type does not compile). A value `JSON.stringify` refuses (a BigInt, a cycle) or
+   * turns into nothing is a `VALIDATION` error.
+   * @example
+   * await ext.user.setJSON('prefs', { theme: 'dark' }, { schema: z.object({ theme: z.enum(['dark', 'light']) }) });
+   */
+  async setJSON<S extends StandardSchemaV1 = StandardSchemaV1>(
+    key: string,
+    value: NoInfer<StandardSchemaV1.InferInput<S>>,
+    jsonOptions?: SetJSONOptions<S>,
+  ): Promise<EntryInfo> {
+    const { schema, ...setOptions } = validate.options('options', jsonOptions, SET_JSON_OPTIONS);
+    if (schema !== undefined) validate.standardSchema('schema', schema);
+    validate.key(key);
     const checked = schema ? await conform(schema, value, key) : value;
-    const text = JSON.stringify(checked);
-    if (text === undefined) throw new ValidationError(`"value" expected a JSON-serialisable value, got ${typeof value}`);
+    const text = serialize(checked);
     return this.set(key, text, { ...setOptions, valueType: setOptions.valueType ?? JSON_TYPE });
   }
 
@@ -163,7 +179,7 @@ export class ScopeHandle {
    * do { const page = await scope.list({ prefix: 'cfg/', cursor }); cursor = page.nextCursor; } while (cursor);
    */
   async list(listOptions?: ListOptions): Promise<Page> {
-    const options = validate.options('options', listOptions);
+    const options = validate.options('options', listOptions, LIST_OPTIONS);
     const limit = validate.limit(options.limit ?? DEFAULT_PAGE_SIZE);
     const filter = this.#filter(options);
     const afterKey = options.cursor === undefined || options.cursor === null ? null : decodeCursor(filter, options.cursor);
@@ -176,7 +192,7 @@ export class ScopeHandle {
 
   /** How many entries `list` with the same filters would return across all pages. */
   async count(filter?: ListFilter): Promise<number> {
-    const context = this.#filter(validate.options('filter', filter));
+    const context = this.#filter(validate.options('filter', filter, LIST_FILTER));
     return this.#context.dialect.count(context.scope, { category: context.category, range: listingRange(context.prefix, null) });
   }
 
@@ -233,12 +249,36 @@ function decodeText(key: string, bytes: Uint8Array): string {
   }
 }
 
+/** `JSON.stringify`, with its refusals as `VALIDATION` errors (the TypeError, which names no value, as cause). */
+function serialize(value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (error) {
+    throw new ValidationError('"value" expected a JSON-serialisable value (no BigInt, no cycle)', { cause: error });
+  }
+  if (text === undefined) throw new ValidationError(`"value" expected a JSON-serialisable value, got ${typeof value}`);
+  return text;
+}
+
 async function conform<T>(schema: StandardSchemaV1<unknown, T>, input: unknown, key: string): Promise<T> {
   const result = await schema['~standard'].validate(input);
   if (result.issues) {
-    const issues = result.issues.map((issue) => issue.message).join('; ');
+    const issues = result.issues.map((issue) => `${issuePath(issue)}: ${issue.message}`).join('; ');
     throw new ValidationError(`"${key}" does not match the schema: ${issues}`);
   }
   return result.value;
+}
+
+/** Where an issue is, e.g. `items[2].name` (the field names, never the value); `(value)` for the root. */
+function issuePath(issue: StandardSchemaV1.Issue): string {
+  if (!issue.path || issue.path.length === 0) return '(value)';
+  let path = '';
+  for (const segment of issue.path) {
+    const name = typeof segment === 'object' && segment !== null ? segment.key : segment;
+    if (typeof name === 'number') path += `[${name}]`;
+    else path += path === '' ? String(name) : `.${String(name)}`;
+  }
+  return path;
 }
 

@@ -7,10 +7,12 @@ import { cleanupOptions, deleteExpired, deleteRowSets, type CleanupOptions } fro
 import type { BackendChoice } from './crypto/backend.js';
 import { StorageCipher, type EncryptionKey, type EncryptionKeyBinding } from './crypto/storage-cipher.js';
 import type { Dialect, RowSet, UsageRecord } from './dialect.js';
-import { EncryptionKeyMissingError, ValidationError } from './errors.js';
+import { describeDialectCandidate } from './dialect-hint.js';
+import { DatabaseError, EncryptionKeyMissingError, ExtensionStorageError, ValidationError } from './errors.js';
 import { ExtensionHandle, type UserSource } from './extension.js';
+import { EXTENSION_OPTIONS, LIMITS, STORAGE_OPTIONS } from './option-names.js';
 import { QuotaRecorder, quotaDefaults, type QuotaFunction } from './quota.js';
-import { rotateKeys, type RotateKeysOptions, type RotationResult } from './rotation.js';
+import { rotateKeys, rotateKeysOptions, type RotateKeysOptions, type RotationResult } from './rotation.js';
 import type { StorageContext } from './scope.js';
 import type { Limits, User } from './types.js';
 import * as validate from './validation.js';
@@ -68,14 +70,18 @@ export class ExtensionStorage {
   readonly #context: StorageContext;
   readonly #user: UserSource;
 
-  constructor(options: ExtensionStorageOptions) {
-    if (typeof options !== 'object' || options === null || typeof options.dialect?.upsert !== 'function') {
-      throw new ValidationError('"dialect" expected a dialect such as sqlite(db), got none');
+  /** @throws `VALIDATION` for a missing or unwrapped dialect, an unknown option, or a bad value of one. */
+  constructor(storageOptions: ExtensionStorageOptions) {
+    if (storageOptions === undefined) throw new ValidationError('"options" expected an object with a "dialect", got none');
+    const options = validate.options('options', storageOptions, STORAGE_OPTIONS);
+    if (typeof (options.dialect as Partial<Dialect> | undefined)?.upsert !== 'function') {
+      throw new ValidationError(`"dialect" expected a dialect such as sqlite(db), ${describeDialectCandidate(options.dialect)}`);
     }
     if (options.user !== undefined && typeof options.user !== 'function') {
       throw new ValidationError(`"user" expected a function returning the caller's user, got ${typeof options.user}`);
     }
-    const maxValueBytes = validate.positiveInteger('limits.maxValueBytes', options.limits?.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES);
+    const limits = validate.options('limits', options.limits, LIMITS);
+    const maxValueBytes = validate.positiveInteger('limits.maxValueBytes', limits.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES);
     const cipher =
       options.encryptionKeys === undefined
         ? null
@@ -87,19 +93,27 @@ export class ExtensionStorage {
     if (options.quota !== undefined && typeof options.quota !== 'function') {
       throw new ValidationError(`"quota" expected a function (extensionId) => ({ bytes?, keys? }) | undefined, got ${typeof options.quota}`);
     }
-    const quota = new QuotaRecorder(quotaDefaults(options.limits), options.quota);
-    this.#context = Object.freeze({ dialect: options.dialect, maxValueBytes, cipher, now, quota });
+    const quota = new QuotaRecorder(quotaDefaults(limits), options.quota);
+    this.#context = Object.freeze({ dialect: options.dialect as Dialect, maxValueBytes, cipher, now, quota });
     this.#user = options.user;
   }
 
-  /** Creates or upgrades the library's table; idempotent, safe to call on every start and from many processes. */
+  /**
+   * Creates or upgrades the library's table; idempotent, safe to call on every start and from many
+   * processes, and after a crash at any point of an earlier run. First checks what the library assumes
+   * of the database (encoding, server version, …).
+   * @throws `UNSUPPORTED_DATABASE` (the message says which setting to change), `MIGRATION`, `DATABASE`.
+   */
   migrate(): Promise<void> {
-    return this.#context.dialect.migrate();
+    return typed(this.#context.dialect, 'migrate', () => this.#context.dialect.migrate());
   }
 
-  /** Removes everything `migrate()` created, data included. */
+  /**
+   * Removes everything `migrate()` created, data included; also what an interrupted `migrate()` left.
+   * @throws `MIGRATION`, `DATABASE`.
+   */
   migrateDown(): Promise<void> {
-    return this.#context.dialect.migrateDown();
+    return typed(this.#context.dialect, 'migrateDown', () => this.#context.dialect.migrateDown());
   }
 
   /**
@@ -109,9 +123,10 @@ export class ExtensionStorage {
    * const storage = new ExtensionStorage({ dialect, encryptionKeys: [newSecret, oldSecret] });
    * const { rotated, failed } = await storage.rotateKeys();
    */
-  rotateKeys(options?: RotateKeysOptions): Promise<RotationResult> {
+  async rotateKeys(options?: RotateKeysOptions): Promise<RotationResult> {
+    rotateKeysOptions(options);
     const { cipher, dialect } = this.#context;
-    if (cipher === null) return Promise.reject(new EncryptionKeyMissingError('"rotateKeys" needs the storage option "encryptionKeys"'));
+    if (cipher === null) throw new EncryptionKeyMissingError('"rotateKeys" needs the storage option "encryptionKeys"');
     return rotateKeys(dialect, cipher, options);
   }
 
@@ -134,7 +149,7 @@ export class ExtensionStorage {
    */
   async purgeExtension(extensionId: string, options?: CleanupOptions): Promise<number> {
     const rows: RowSet = { kind: 'extension', extensionId: validate.extensionId(extensionId) };
-    return deleteRowSets(this.#context.dialect, [rows], cleanupOptions(options));
+    return deleteRowSets(this.#context.dialect, '"purgeExtension"', [rows], cleanupOptions(options));
   }
 
   /**
@@ -146,7 +161,7 @@ export class ExtensionStorage {
     const batches = cleanupOptions(options);
     const { dialect } = this.#context;
     const extensions = await dialect.extensionIds();
-    return deleteRowSets(dialect, extensions.map((extensionId): RowSet => ({ kind: 'user', extensionId, userId: id })), batches);
+    return deleteRowSets(dialect, '"deleteUser"', extensions.map((extensionId): RowSet => ({ kind: 'user', extensionId, userId: id })), batches);
   }
 
   /**
@@ -162,7 +177,7 @@ export class ExtensionStorage {
     const { dialect } = this.#context;
     const extensions = await dialect.extensionIds();
     const sets = extensions.map((extensionId): RowSet => ({ kind: 'scope', scope: { extensionId, userId: '', resourceType, resourceId } }));
-    return deleteRowSets(dialect, sets, batches);
+    return deleteRowSets(dialect, '"deleteResource"', sets, batches);
   }
 
   /**
@@ -179,7 +194,17 @@ export class ExtensionStorage {
    * const ext = storage.extension('acme.my-ext', { user: { id: 42 } });
    */
   extension(extensionId: string, options?: ExtensionOptions): ExtensionHandle {
-    const { user } = validate.options('options', options);
+    const { user } = validate.options('options', options, EXTENSION_OPTIONS);
     return new ExtensionHandle(this.#context, extensionId, user === undefined ? this.#user : user);
+  }
+}
+
+/** Runs a dialect's maintenance operation; anything a dialect let through untyped becomes `DATABASE`. */
+async function typed(dialect: Dialect, operation: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    if (error instanceof ExtensionStorageError) throw error;
+    throw new DatabaseError(`${dialect.name}: ${operation} failed`, error);
   }
 }

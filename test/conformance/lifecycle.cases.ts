@@ -188,7 +188,8 @@ export function lifecycleCases({ storage, test, query, dialect }: SuiteContext):
       await expect(s.deleteResource('dashboard', '')).rejects.toMatchObject({ code: 'VALIDATION' });
       await expect(s.deleteUser('7', { batchSize: 0 })).rejects.toMatchObject({ code: 'VALIDATION' });
       await expect(s.purgeExpired({ batchSize: 10_001 })).rejects.toMatchObject({ code: 'VALIDATION' });
-      await expect(s.purgeExtension('acme.one', { signal: AbortSignal.abort() })).rejects.toThrow();
+      await expect(s.purgeExtension('acme.one', { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'ABORTED' });
+      await expect(s.purgeExpired({ batchSise: 10 } as never)).rejects.toMatchObject({ code: 'VALIDATION' });
       expect(await s.usage('acme.one')).toEqual({ bytes: 1, keys: 1 });
     });
   });

@@ -14,7 +14,16 @@ export const migrations: readonly Migration[] = [
     ]
   },
   {
-    "tag": "0001_lifecycle",
+    "tag": "0001_invisible_to_host_drizzle_kit",
+    "up": [
+      "ALTER TABLE `extension_storage` DROP CONSTRAINT `extension_storage_one_scope`;"
+    ],
+    "down": [
+      "ALTER TABLE `extension_storage` ADD CONSTRAINT `extension_storage_one_scope` CHECK((`user_id` = '' OR `resource_type` = '') AND ((`resource_type` = '') = (`resource_id` = '')));"
+    ]
+  },
+  {
+    "tag": "0002_lifecycle",
     "up": [
       "CREATE TABLE `extension_storage_usage` (\n\t`extension_id` varbinary(255) NOT NULL,\n\t`bytes` bigint NOT NULL DEFAULT 0,\n\t`key_count` bigint NOT NULL DEFAULT 0,\n\t`max_bytes` bigint,\n\t`max_keys` bigint,\n\tCONSTRAINT `extension_storage_usage_extension_id` PRIMARY KEY(`extension_id`)\n);",
       "ALTER TABLE `extension_storage` ADD `expires_at` datetime(3);",
@@ -22,7 +31,7 @@ export const migrations: readonly Migration[] = [
       "-- Usage is kept by the database itself, in the transaction of every change: exact under concurrency\n-- (the usage row is locked until commit), and for every path that writes. Sizes are unsigned: the\n-- difference is taken as signed. A resize that keeps the size leaves the usage row alone (no lock).\nCREATE TRIGGER `extension_storage_usage_insert` AFTER INSERT ON `extension_storage` FOR EACH ROW\n\tINSERT INTO `extension_storage_usage` (`extension_id`, `bytes`, `key_count`) VALUES (NEW.`extension_id`, NEW.`size`, 1)\n\tON DUPLICATE KEY UPDATE `bytes` = `bytes` + NEW.`size`, `key_count` = `key_count` + 1;",
       "CREATE TRIGGER `extension_storage_usage_resize` AFTER UPDATE ON `extension_storage` FOR EACH ROW BEGIN\n\tIF NEW.`size` <> OLD.`size` THEN\n\t\tUPDATE `extension_storage_usage` SET `bytes` = `bytes` + CAST(NEW.`size` AS SIGNED) - CAST(OLD.`size` AS SIGNED)\n\t\tWHERE `extension_id` = NEW.`extension_id`;\n\tEND IF;\nEND;",
       "CREATE TRIGGER `extension_storage_usage_delete` AFTER DELETE ON `extension_storage` FOR EACH ROW\n\tUPDATE `extension_storage_usage` SET `bytes` = `bytes` - OLD.`size`, `key_count` = `key_count` - 1 WHERE `extension_id` = OLD.`extension_id`;",
-      "INSERT INTO `extension_storage_usage` (`extension_id`, `bytes`, `key_count`)\n\tSELECT `extension_id`, SUM(`size`), COUNT(*) FROM `extension_storage` GROUP BY `extension_id`;",
+      "-- Run again after a crash, it recounts (the triggers already keep what was written since).\nINSERT INTO `extension_storage_usage` (`extension_id`, `bytes`, `key_count`)\n\tSELECT `extension_id`, SUM(`size`), COUNT(*) FROM `extension_storage` GROUP BY `extension_id`\n\tON DUPLICATE KEY UPDATE `bytes` = VALUES(`bytes`), `key_count` = VALUES(`key_count`);",
       "-- Quotas: the library records each extension's quota in its usage row; a change that would take usage\n-- past it, and grows it, is refused in the statement that makes it (shrinking always succeeds). The\n-- message carries the usage before the change and the limit.\nCREATE TRIGGER `extension_storage_quota` BEFORE UPDATE ON `extension_storage_usage` FOR EACH ROW BEGIN\n\tDECLARE message VARCHAR(128);\n\tIF NEW.`max_bytes` IS NOT NULL AND NEW.`bytes` > NEW.`max_bytes` AND NEW.`bytes` > OLD.`bytes` THEN\n\t\tSET message = CONCAT('extension_storage: quota exceeded: bytes ', OLD.`bytes`, ' ', NEW.`max_bytes`);\n\t\tSIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = message;\n\tEND IF;\n\tIF NEW.`max_keys` IS NOT NULL AND NEW.`key_count` > NEW.`max_keys` AND NEW.`key_count` > OLD.`key_count` THEN\n\t\tSET message = CONCAT('extension_storage: quota exceeded: keys ', OLD.`key_count`, ' ', NEW.`max_keys`);\n\t\tSIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = message;\n\tEND IF;\nEND;"
     ],
     "down": [

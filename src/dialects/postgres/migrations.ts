@@ -16,7 +16,19 @@ export const migrations: readonly Migration[] = [
     ]
   },
   {
-    "tag": "0001_lifecycle",
+    "tag": "0001_invisible_to_host_drizzle_kit",
+    "up": [
+      "ALTER TABLE \"extension_storage\" ALTER COLUMN \"id\" DROP IDENTITY;",
+      "ALTER TABLE \"extension_storage\" ALTER COLUMN \"id\" SET DEFAULT (floor(random() * 9007199254740991) + 1)::bigint;"
+    ],
+    "down": [
+      "ALTER TABLE \"extension_storage\" ALTER COLUMN \"id\" DROP DEFAULT;",
+      "ALTER TABLE \"extension_storage\" ALTER COLUMN \"id\" ADD GENERATED ALWAYS AS IDENTITY (sequence name \"extension_storage_id_seq\" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1);",
+      "SELECT setval('\"extension_storage_id_seq\"', (SELECT coalesce(max(\"id\"), 0) + 1 FROM \"extension_storage\"), false);"
+    ]
+  },
+  {
+    "tag": "0002_lifecycle",
     "up": [
       "CREATE TABLE \"extension_storage_usage\" (\n\t\"extension_id\" text COLLATE \"C\" PRIMARY KEY NOT NULL,\n\t\"bytes\" bigint DEFAULT 0 NOT NULL,\n\t\"key_count\" bigint DEFAULT 0 NOT NULL,\n\t\"max_bytes\" bigint,\n\t\"max_keys\" bigint\n);",
       "ALTER TABLE \"extension_storage\" ADD COLUMN \"expires_at\" timestamp (3) with time zone;",

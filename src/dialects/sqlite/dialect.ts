@@ -7,7 +7,7 @@ import type { Database as BetterSqliteDatabase } from 'better-sqlite3';
 import { asc, count, eq, gt, inArray, sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { Dialect, EncryptedRow, QuotaLimits, Row, RowInfo, RowQuery, RowSet, RowWrite, Scope } from '../../dialect.js';
-import { DatabaseError, ValidationError } from '../../errors.js';
+import { DatabaseError, NotMigratedError, UnsupportedDatabaseError, ValidationError } from '../../errors.js';
 import { atKey, keyParams, lazy, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toUsage } from '../shared/lifecycle.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
@@ -79,6 +79,11 @@ function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** SQLite's answer to a statement on a table that does not exist: the library was not migrated. */
+function isMissingTable(error: unknown): boolean {
+  return /no such table/i.test(String((error as { message?: unknown } | null)?.message));
+}
+
 function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY_'));
@@ -111,12 +116,24 @@ export function sqlite(client: SqliteClient): Dialect {
           await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random())));
           continue;
         }
-        throw new DatabaseError(`sqlite: ${operation} failed`, error);
+        throw isMissingTable(error) ? new NotMigratedError(`sqlite: ${operation} failed`, error) : new DatabaseError(`sqlite: ${operation} failed`, error);
       }
     }
   }
 
   const migrationSession: MigrationSession = {
+    transactional: true,
+    alreadyDone: () => false,
+    checkDatabase: async () => {
+      // Text is compared and ordered in the database's encoding: only UTF-8 gives bytewise UTF-8 order.
+      const encoding = raw.pragma('encoding', { simple: true });
+      if (encoding !== 'UTF-8') {
+        throw new UnsupportedDatabaseError(
+          `sqlite: the database's encoding is ${String(encoding)}; extension-storage needs UTF-8 (SQLite's default): ` +
+            `use a database created without PRAGMA encoding, or copy this one into a new UTF-8 database`,
+        );
+      }
+    },
     createLedger: async () => {
       raw.exec(`CREATE TABLE IF NOT EXISTS "${LEDGER_TABLE}" ("tag" text PRIMARY KEY NOT NULL, "applied_at" integer NOT NULL)`);
     },
@@ -140,7 +157,8 @@ export function sqlite(client: SqliteClient): Dialect {
     await run('migration lock', () => raw.exec('BEGIN IMMEDIATE'));
     try {
       await body(migrationSession);
-      raw.exec('COMMIT');
+      // COMMIT waits for readers of other processes to finish (rollback journal): retried like a write.
+      await run('migration commit', () => raw.exec('COMMIT'));
     } catch (error) {
       if (raw.inTransaction) raw.exec('ROLLBACK');
       throw error;

@@ -23,8 +23,10 @@ CREATE TRIGGER `extension_storage_usage_resize` AFTER UPDATE ON `extension_stora
 END;--> statement-breakpoint
 CREATE TRIGGER `extension_storage_usage_delete` AFTER DELETE ON `extension_storage` FOR EACH ROW
 	UPDATE `extension_storage_usage` SET `bytes` = `bytes` - OLD.`size`, `key_count` = `key_count` - 1 WHERE `extension_id` = OLD.`extension_id`;--> statement-breakpoint
+-- Run again after a crash, it recounts (the triggers already keep what was written since).
 INSERT INTO `extension_storage_usage` (`extension_id`, `bytes`, `key_count`)
-	SELECT `extension_id`, SUM(`size`), COUNT(*) FROM `extension_storage` GROUP BY `extension_id`;
+	SELECT `extension_id`, SUM(`size`), COUNT(*) FROM `extension_storage` GROUP BY `extension_id`
+	ON DUPLICATE KEY UPDATE `bytes` = VALUES(`bytes`), `key_count` = VALUES(`key_count`);
 --> statement-breakpoint
 -- Quotas: the library records each extension's quota in its usage row; a change that would take usage
 -- past it, and grows it, is refused in the statement that makes it (shrinking always succeeds). The

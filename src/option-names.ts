@@ -1,0 +1,36 @@
+/**
+ * The names every options object of the public API accepts, one list per options type. `options()` in
+ * `validation.ts` refuses any other name. A new option is added to its interface and here (the compiler
+ * insists on both).
+ * @module
+ */
+import type { CleanupOptions } from './cleanup.js';
+import type { DecryptOptions, EncryptOptions, FernetOptions } from './crypto/fernet.js';
+import type { RotateKeysOptions } from './rotation.js';
+import type { GetJSONOptions, SetJSONOptions } from './scope.js';
+import type { ExtensionOptions, ExtensionStorageOptions } from './storage.js';
+import type { Limits, ListFilter, ListOptions, SetOptions } from './types.js';
+import { optionNames } from './validation.js';
+
+export const STORAGE_OPTIONS = optionNames<ExtensionStorageOptions>({
+  dialect: true,
+  user: true,
+  limits: true,
+  encryptionKeys: true,
+  encryptionKeyBinding: true,
+  cryptoBackend: true,
+  now: true,
+  quota: true,
+});
+export const LIMITS = optionNames<Limits>({ maxValueBytes: true, quotaBytesPerExtension: true, quotaKeysPerExtension: true });
+export const EXTENSION_OPTIONS = optionNames<ExtensionOptions>({ user: true });
+export const SET_OPTIONS = optionNames<SetOptions>({ valueType: true, category: true, description: true, encrypt: true });
+export const GET_JSON_OPTIONS = optionNames<GetJSONOptions<unknown>>({ schema: true });
+export const SET_JSON_OPTIONS = optionNames<SetJSONOptions>({ valueType: true, category: true, description: true, encrypt: true, schema: true });
+export const LIST_FILTER = optionNames<ListFilter>({ category: true, prefix: true });
+export const LIST_OPTIONS = optionNames<ListOptions>({ category: true, prefix: true, limit: true, cursor: true });
+export const ROTATE_KEYS_OPTIONS = optionNames<RotateKeysOptions>({ batchSize: true, onProgress: true, signal: true });
+export const FERNET_OPTIONS = optionNames<FernetOptions>({ backend: true });
+export const ENCRYPT_OPTIONS = optionNames<EncryptOptions>({ now: true, iv: true });
+export const DECRYPT_OPTIONS = optionNames<DecryptOptions>({ ttl: true, now: true });
+export const CLEANUP_OPTIONS = optionNames<CleanupOptions>({ batchSize: true, signal: true });

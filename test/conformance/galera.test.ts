@@ -1,0 +1,38 @@
+import { inject } from 'vitest';
+import { mysql } from '../../src/dialects/mysql/index.js';
+import { clusterPools } from '../galera/cluster.js';
+import { galeraProofs } from '../galera/proofs.js';
+import { conformance } from './suite.js';
+
+const nodes = inject('galeraNodes');
+const mysqlUrl = inject('mysqlUrl');
+
+// The whole suite on a three-node MariaDB Galera cluster, the library's connections spread over the
+// nodes: every call the dialect makes goes to the next node in turn (see test/galera/cluster.ts), so a
+// write and the read after it land on different nodes. No skips.
+conformance({
+  name: 'mysql (MariaDB Galera, three nodes round-robin)',
+  unavailable: () => (nodes ? null : 'no Galera cluster (see test/setup/servers.ts)'),
+  async open() {
+    const cluster = await clusterPools(nodes!.map((node) => node.url));
+    const pool = cluster.roundRobin;
+    return {
+      dialect: mysql(pool),
+      clear: async () => void (await pool.query('DELETE FROM extension_storage')),
+      tables: async () => {
+        const [rows] = await pool.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()');
+        return (rows as { name: string }[]).map((row) => row.name);
+      },
+      // A read may land on another node than the write before it: wait for causality, as the dialect does.
+      query: async (statement) => {
+        const causal = /^\s*select/i.test(statement) ? `SET STATEMENT wsrep_sync_wait=15 FOR ${statement}` : statement;
+        const [rows] = await pool.query(causal);
+        return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : [];
+      },
+      close: () => cluster.close(),
+    };
+  },
+});
+
+// Then the cluster's own proofs, in this file so that they run after the suite (one of them stops a node).
+galeraProofs(nodes, mysqlUrl);
