@@ -12,6 +12,7 @@ export type { GetJSONOptions, SetJSONOptions } from './scope.js';
 export type { Entry, EntryInfo, ListFilter, ListOptions, Limits, Page, SetOptions, User, UserId, Value } from './types.js';
 export type { Dialect, EncryptedRow, KeyRange, Migration, Row, RowInfo, RowQuery, QuotaLimits, RowSet, RowWrite, Scope, UsageRecord } from './dialect.js';
 export type { CleanupOptions } from './cleanup.js';
+export type { Authorize, AuthorizationRequest, ScopeKind, StorageAction } from './authorization.js';
 export type { StandardSchemaV1 } from './standard-schema.js';
 export type { EncryptionKey, EncryptionKeyBinding } from './crypto/storage-cipher.js';
 export type { BackendChoice } from './crypto/backend.js';

@@ -21,6 +21,7 @@ export const STORAGE_OPTIONS = optionNames<ExtensionStorageOptions>({
   cryptoBackend: true,
   now: true,
   quota: true,
+  authorize: true,
 });
 export const LIMITS = optionNames<Limits>({ maxValueBytes: true, quotaBytesPerExtension: true, quotaKeysPerExtension: true });
 export const EXTENSION_OPTIONS = optionNames<ExtensionOptions>({ user: true });

@@ -9,6 +9,7 @@ import { EncryptionKeyMissingError, ValidationError } from './errors.js';
 import { listingRange } from './key-range.js';
 import { GET_JSON_OPTIONS, LIST_FILTER, LIST_OPTIONS, SET_JSON_OPTIONS, SET_OPTIONS } from './option-names.js';
 import { quotaRefusal, type QuotaRecorder } from './quota.js';
+import type { Authorize } from './authorization.js';
 import type { RowCipher } from './row-cipher.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 import type { Entry, EntryInfo, ListFilter, ListOptions, Page, SetOptions, Value } from './types.js';
@@ -29,6 +30,8 @@ export interface StorageContext {
   readonly now: () => Date;
   /** Records each extension's quota before its first write. */
   readonly quota: QuotaRecorder;
+  /** The host's authorization hook, or `null` (everything the handle addresses is allowed). */
+  readonly authorize: Authorize | null;
 }
 
 /** Options of `getJSON`. */

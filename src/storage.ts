@@ -3,6 +3,7 @@
  * per-extension handles.
  * @module
  */
+import type { Authorize } from './authorization.js';
 import { cleanupOptions, deleteExpired, deleteRowSets, type CleanupOptions } from './cleanup.js';
 import type { BackendChoice } from './crypto/backend.js';
 import { StorageCipher, type EncryptionKey, type EncryptionKeyBinding } from './crypto/storage-cipher.js';
@@ -50,6 +51,11 @@ export interface ExtensionStorageOptions {
    * at every write; its answer must be the same in every process of the host.
    */
   readonly quota?: QuotaFunction;
+  /**
+   * Asked before every operation of a scope handle; only `true` allows, anything else (or a throw) is
+   * `FORBIDDEN`. Without it, everything a handle can address is allowed.
+   */
+  readonly authorize?: Authorize;
 }
 
 /** Options of `storage.extension(...)`. */
@@ -94,7 +100,11 @@ export class ExtensionStorage {
       throw new ValidationError(`"quota" expected a function (extensionId) => ({ bytes?, keys? }) | undefined, got ${typeof options.quota}`);
     }
     const quota = new QuotaRecorder(quotaDefaults(limits), options.quota);
-    this.#context = Object.freeze({ dialect: options.dialect as Dialect, maxValueBytes, cipher, now, quota });
+    if (options.authorize !== undefined && typeof options.authorize !== 'function') {
+      throw new ValidationError(`"authorize" expected a function (request) => boolean | Promise<boolean>, got ${typeof options.authorize}`);
+    }
+    const authorize = options.authorize ?? null;
+    this.#context = Object.freeze({ dialect: options.dialect as Dialect, maxValueBytes, cipher, now, quota, authorize });
     this.#user = options.user;
   }
 
