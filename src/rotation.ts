@@ -4,7 +4,7 @@
  * is still the one read, so a write the application makes meanwhile is never overwritten.
  * @module
  */
-import type { Dialect, EncryptedRow } from './dialect.js';
+import type { Dialect, EncryptedRow, ValueReplacement } from './dialect.js';
 import { ValidationError } from './errors.js';
 import type { RowCipher } from './row-cipher.js';
 import * as validate from './validation.js';
@@ -86,7 +86,7 @@ async function rotateBatch(
   const lastId = rows[rows.length - 1]!.id;
   const outcomes = new Map<number, Outcome>();
   for (let pass = 1; rows.length > 0; pass++) {
-    const updates: { id: number; version: number; value: Uint8Array }[] = [];
+    const updates: ValueReplacement[] = [];
     for (const row of rows) {
       const result = rotateRow(cipher, row);
       if (typeof result === 'string') outcomes.set(row.id, result);
@@ -105,10 +105,10 @@ async function rotateBatch(
   return { outcomes, lastId };
 }
 
-function rotateRow(cipher: RowCipher, row: EncryptedRow): 'current' | 'failed' | { id: number; version: number; value: Uint8Array } {
+function rotateRow(cipher: RowCipher, row: EncryptedRow): 'current' | 'failed' | ValueReplacement {
   try {
     const value = cipher.reencrypt(row, row.key, row.value);
-    return value === null ? 'current' : { id: row.id, version: row.version, value };
+    return value === null ? 'current' : { id: row.id, uuid: row.uuid, version: row.version, value };
   } catch {
     return 'failed';
   }

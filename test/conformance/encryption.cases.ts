@@ -196,6 +196,45 @@ export function encryptionCases({ storage, dialect, test }: SuiteContext): void 
       for (const key of keys) expect(await onlyNew.getText(key)).toBe(last.get(key));
     }, 60_000);
 
+    test('rotation never writes into a row that took a deleted row’s id', async () => {
+      // SQLite hands the largest id to the next insert once its row is deleted. Between a batch's read and
+      // its write, the application deletes the newest encrypted row and another extension writes a new
+      // entry (encrypted, then in clear), which may get that id at version 1: it must keep its own value.
+      const base = dialect();
+      const app = storage({ encryptionKeys: NEW, encryptionKeyBinding: 'none' });
+      for (const encrypt of [true, false]) {
+        const victim = storage({ encryptionKeys: OLD, encryptionKeyBinding: 'none' }).extension('acme.victim', { user: { id: 1 } }).user;
+        await victim.set('first', 'first secret', { encrypt: true });
+        await victim.set(`newest-${encrypt}`, 'newest secret', { encrypt: true });
+        const newcomer = app.extension('acme.newcomer', { user: { id: 2 } }).user;
+        let raced = false;
+        const racing = new Proxy({} as Dialect, {
+          get(_, property) {
+            if (property === 'encryptedRows') {
+              return async (afterId: number, limit: number) => {
+                const rows = await base.encryptedRows(afterId, limit);
+                if (!raced && rows.some((row) => row.key === `newest-${encrypt}`)) {
+                  raced = true;
+                  await victim.delete(`newest-${encrypt}`);
+                  await newcomer.set(`mine-${encrypt}`, 'the newcomer’s own value', { encrypt });
+                }
+                return rows;
+              };
+            }
+            const value = Reflect.get(base, property);
+            return typeof value === 'function' ? value.bind(base) : value;
+          },
+        });
+        const result = await new ExtensionStorage({ dialect: racing, encryptionKeys: [NEW, OLD], encryptionKeyBinding: 'none' }).rotateKeys();
+        expect(raced).toBe(true);
+        expect(result.failed).toBe(0);
+        expect(await newcomer.getText(`mine-${encrypt}`)).toBe('the newcomer’s own value');
+        const stored = await base.get({ extensionId: 'acme.newcomer', userId: '2', resourceType: '', resourceId: '' }, `mine-${encrypt}`);
+        expect(stored).toMatchObject({ isEncrypted: encrypt, version: 1 });
+        expect(await app.extension('acme.victim', { user: { id: 1 } }).user.getText('first')).toBe('first secret');
+      }
+    });
+
     test('an aborted rotation stops between batches and a second run completes it', async () => {
       const old = storage({ encryptionKeys: OLD }).extension('acme.abort').global;
       for (let i = 0; i < 12; i++) await old.set(`k${i}`, `v${i}`, { encrypt: true });

@@ -11,7 +11,7 @@ import { asc, count, fillPlaceholders, is, Param, Placeholder, sql, type Column,
 import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
 import type { Connection as CallbackConnection, Pool as CallbackPool } from 'mysql2';
 import type { Connection, FieldPacket, Pool, QueryOptions, ResultSetHeader, RowDataPacket, TypeCast } from 'mysql2/promise';
-import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowWrite, Scope } from '../../dialect.js';
+import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowWrite, Scope, ValueReplacement } from '../../dialect.js';
 import { DatabaseError, ExtensionStorageError, ValidationError } from '../../errors.js';
 import { atKey, keyParams, lazy, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
@@ -384,7 +384,7 @@ export function mysql(client: MysqlClient): Dialect {
     encryptedRows: (afterId: number, limit: number) =>
       run('read encrypted rows', () => statements.encryptedRows.execute({ afterId, limit }) as Promise<EncryptedRow[]>),
 
-    replaceValues: (updates: readonly { id: number; version: number; value: Uint8Array }[]) =>
+    replaceValues: (updates: readonly ValueReplacement[]) =>
       run('replace values', () =>
         pool.transaction(async (connection) => {
           const stale: number[] = [];

@@ -6,7 +6,7 @@
  */
 import { asc, count, eq, sql } from 'drizzle-orm';
 import { pgTable, text, timestamp, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowWrite, Scope } from '../../dialect.js';
+import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowWrite, Scope, ValueReplacement } from '../../dialect.js';
 import { DatabaseError, ExtensionStorageError } from '../../errors.js';
 import { atKey, keyParams, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
@@ -174,7 +174,7 @@ export function pgDatabaseDialect(name: string, db: AnyPgDatabase): Dialect {
     encryptedRows: (afterId: number, limit: number) =>
       run('read encrypted rows', () => statements.encryptedRows.execute({ afterId, limit }) as Promise<EncryptedRow[]>),
 
-    replaceValues: (updates: readonly { id: number; version: number; value: Uint8Array }[]) =>
+    replaceValues: (updates: readonly ValueReplacement[]) =>
       run('replace values', async () => {
         if (updates.length === 0) return [];
         return db.transaction(async (tx) => {

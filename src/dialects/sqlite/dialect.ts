@@ -6,7 +6,7 @@
 import type { Database as BetterSqliteDatabase } from 'better-sqlite3';
 import { asc, count, sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowWrite, Scope } from '../../dialect.js';
+import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowWrite, Scope, ValueReplacement } from '../../dialect.js';
 import { DatabaseError, ValidationError } from '../../errors.js';
 import { atKey, keyParams, lazy, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
@@ -152,7 +152,7 @@ export function sqlite(client: SqliteClient): Dialect {
     encryptedRows: (afterId: number, limit: number) =>
       run('read encrypted rows', () => prepared().encryptedRows.all({ afterId, limit }) as EncryptedRow[]),
 
-    replaceValues: (updates: readonly { id: number; version: number; value: Uint8Array }[]) =>
+    replaceValues: (updates: readonly ValueReplacement[]) =>
       run('replace values', () =>
         raw.transaction(() =>
           updates
