@@ -181,7 +181,7 @@ export function pgDatabaseDialect(name: string, db: AnyPgDatabase): Dialect {
           const replaceValue = prepareReplaceValue(tx);
           const skipped: number[] = [];
           for (const update of updates) {
-            if ((await replaceValue.execute(update)).length === 0) skipped.push(update.id);
+            if ((await replaceValue.execute({ ...update })).length === 0) skipped.push(update.id);
           }
           return skipped;
         });
