@@ -25,3 +25,4 @@ export {
   ValueTooLargeError,
 } from './errors.js';
 export type { ErrorCode } from './errors.js';
+export { DriverError } from './driver-error.js';

@@ -8,6 +8,7 @@ import type { Dialect, RowInfo, Scope } from './dialect.js';
 import { EncryptionKeyMissingError, ValidationError } from './errors.js';
 import { listingRange } from './key-range.js';
 import type { RowCipher } from './row-cipher.js';
+import { conform } from './schema-check.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 import type { Entry, EntryInfo, ListFilter, ListOptions, Page, SetOptions, Value } from './types.js';
 import * as validate from './validation.js';
@@ -16,7 +17,8 @@ const DEFAULT_PAGE_SIZE = 25;
 const OCTET_STREAM = 'application/octet-stream';
 const TEXT_UTF8 = 'text/plain; charset=utf-8';
 const JSON_TYPE = 'application/json';
-const decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the stored text, not a marker to strip.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** What every handle of one storage shares. */
 export interface StorageContext {
@@ -61,11 +63,11 @@ export class ScopeHandle {
     if (row === undefined) return null;
     const { cipher } = this.#context;
     const value = row.isEncrypted ? requireCipher(cipher, 'read').decrypt(scope, checkedKey, row.value) : row.value;
-    return toEntry(row, plainBytes(value));
+    return toEntry(row, ownedBytes(value));
   }
 
   /** The value's bytes, or `null`. */
-  async getValue(key: string): Promise<Uint8Array | null> {
+  async getValue(key: string): Promise<Uint8Array<ArrayBuffer> | null> {
     return (await this.get(key))?.value ?? null;
   }
 
@@ -201,15 +203,20 @@ function toEntryInfo(row: RowInfo): EntryInfo {
 }
 
 /** An `EntryInfo` with its value added (a property added to a literal, not a spread: see `set`). */
-function toEntry(row: RowInfo, value: Uint8Array): Entry {
+function toEntry(row: RowInfo, value: Uint8Array<ArrayBuffer>): Entry {
   const entry = toEntryInfo(row) as { -readonly [K in keyof Entry]: Entry[K] };
   entry.value = value;
   return entry;
 }
 
-/** Drivers hand out Buffers; callers get plain Uint8Array views of the same memory. */
-function plainBytes(bytes: Uint8Array): Uint8Array {
-  return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/**
+ * Drivers hand out Buffers, often views on a pooled buffer that holds other rows' data (postgres.js,
+ * Node's 8 KiB pool): callers get a plain Uint8Array that owns all of its memory, copied unless it
+ * already does.
+ */
+function ownedBytes(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  const owned = bytes.constructor === Uint8Array && bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength;
+  return owned ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
 }
 
 function decodeText(key: string, bytes: Uint8Array): string {
@@ -219,13 +226,3 @@ function decodeText(key: string, bytes: Uint8Array): string {
     throw new ValidationError(`"${key}" expected a UTF-8 text value, got bytes that are not UTF-8`);
   }
 }
-
-async function conform<T>(schema: StandardSchemaV1<unknown, T>, input: unknown, key: string): Promise<T> {
-  const result = await schema['~standard'].validate(input);
-  if (result.issues) {
-    const issues = result.issues.map((issue) => issue.message).join('; ');
-    throw new ValidationError(`"${key}" does not match the schema: ${issues}`);
-  }
-  return result.value;
-}
-

@@ -4,7 +4,7 @@
  * wrapping live here once.
  * @module
  */
-import { asc, count, eq, sql } from 'drizzle-orm';
+import { asc, count, eq, sql, type Column, type SQL } from 'drizzle-orm';
 import { pgTable, text, timestamp, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowWrite, Scope, ValueReplacement } from '../../dialect.js';
 import { DatabaseError, ExtensionStorageError } from '../../errors.js';
@@ -39,17 +39,35 @@ const ledger = pgTable(LEDGER_TABLE, {
   appliedAt: timestamp('applied_at', { precision: 3, withTimezone: true, mode: 'date' }).notNull(),
 });
 
-const info = infoColumns(t);
+/** What differs between the drivers a pg database dialect runs on. */
+export interface PgDriverTraits {
+  /**
+   * The driver decodes text with a `TextDecoder` that drops a leading U+FEFF (PGlite): text columns are
+   * then read as their UTF-8 bytes and decoded here, so a stored text comes back unchanged.
+   */
+  readonly textDropsBom: boolean;
+}
+
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** `columns`, with each text column read as `convert_to(column, 'UTF8')` and decoded keeping a U+FEFF. */
+function textAsBytes<T extends Record<string, Column>>(columns: T): T {
+  const read = (column: Column): Column | SQL.Aliased | SQL =>
+    column.getSQLType().startsWith('text') ? sql`convert_to(${column}, 'UTF8')`.mapWith((bytes: Uint8Array) => utf8.decode(bytes)) : column;
+  return Object.fromEntries(Object.entries(columns).map(([name, column]) => [name, read(column)])) as unknown as T;
+}
 
 /**
  * Every hot statement, prepared once per dialect instance. Each has its own stable name: with
  * postgres.js only a named Drizzle statement is prepared server-side (and reused per connection).
  */
-function prepareStatements(db: AnyPgDatabase) {
+function prepareStatements(db: AnyPgDatabase, traits: PgDriverTraits) {
   const placeholder = sql.placeholder;
   const name = (statement: string) => `extension_storage_${statement}`;
+  const read = <T extends Record<string, Column>>(columns: T) => (traits.textDropsBom ? textAsBytes(columns) : columns);
+  const info = read(infoColumns(t));
   return {
-    get: db.select(rowColumns(t)).from(t).where(atKey(t)).prepare(name('get')),
+    get: db.select(read(rowColumns(t))).from(t).where(atKey(t)).prepare(name('get')),
     upsert: db
       .insert(t)
       .values(insertedRow())
@@ -74,7 +92,7 @@ function prepareStatements(db: AnyPgDatabase) {
         .prepare(name(`count_${index}`)),
     ),
     encryptedRows: db
-      .select(encryptedRowColumns(t))
+      .select(read(encryptedRowColumns(t)))
       .from(t)
       .where(encryptedAfter(t))
       .orderBy(asc(t.id))
@@ -122,8 +140,8 @@ function migrationSession(tx: AnyPgDatabase): MigrationSession {
  * @example
  * const dialect = pgDatabaseDialect('pglite', drizzle({ client: new PGlite() }));
  */
-export function pgDatabaseDialect(name: string, db: AnyPgDatabase): Dialect {
-  const statements = prepareStatements(db);
+export function pgDatabaseDialect(name: string, db: AnyPgDatabase, traits: PgDriverTraits = { textDropsBom: false }): Dialect {
+  const statements = prepareStatements(db, traits);
 
   /** Runs one operation and wraps driver errors. */
   async function run<T>(operation: string, body: () => Promise<T>): Promise<T> {
