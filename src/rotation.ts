@@ -5,7 +5,7 @@
  * @module
  */
 import type { Dialect, EncryptedRow, ValueReplacement } from './dialect.js';
-import { ValidationError } from './errors.js';
+import { ExtensionStorageError, ValidationError } from './errors.js';
 import type { RowCipher } from './row-cipher.js';
 import * as validate from './validation.js';
 
@@ -67,7 +67,14 @@ export async function rotateKeys(dialect: Dialect, cipher: RowCipher, options: R
     }
     afterId = batch.lastId;
     options.onProgress?.({ ...totals, failedIds: [...totals.failedIds], lastId: afterId });
+    // A synchronous driver (better-sqlite3) and the cipher never give the event loop a turn on their own.
+    await nextTurn();
   }
+}
+
+/** Resolves after the event loop has run its timers and I/O: `setImmediate` where there is one. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 }
 
 /**
@@ -95,7 +102,9 @@ async function rotateBatch(
         updates.push(result);
       }
     }
-    const stale = new Set(updates.length === 0 ? [] : await dialect.replaceValues(updates));
+    const { stale: staleIds, unwritable } = await writeBack(dialect, updates);
+    for (const id of unwritable) outcomes.set(id, 'failed');
+    const stale = new Set(staleIds);
     if (stale.size === 0) break;
     for (const id of stale) outcomes.set(id, 'failed');
     if (pass === MAX_PASSES) break;
@@ -103,6 +112,37 @@ async function rotateBatch(
     rows = (await dialect.encryptedRows(afterId, batchSize)).filter((row) => stale.has(row.id));
   }
   return { outcomes, lastId };
+}
+
+/**
+ * Writes a batch back in one transaction; when the database refuses it, row by row, so that one row
+ * it cannot take (a value over MySQL's `max_allowed_packet`, say) fails alone instead of holding back
+ * the rest of the batch and every later run. A database that refuses every row is found out by the
+ * next read, which throws.
+ */
+async function writeBack(dialect: Dialect, updates: readonly ValueReplacement[]): Promise<{ stale: number[]; unwritable: number[] }> {
+  if (updates.length === 0) return { stale: [], unwritable: [] };
+  try {
+    return { stale: await dialect.replaceValues(updates), unwritable: [] };
+  } catch (error) {
+    if (!isDatabaseError(error)) throw error;
+    if (updates.length === 1) return { stale: [], unwritable: [updates[0]!.id] };
+  }
+  const stale: number[] = [];
+  const unwritable: number[] = [];
+  for (const update of updates) {
+    try {
+      stale.push(...(await dialect.replaceValues([update])));
+    } catch (error) {
+      if (!isDatabaseError(error)) throw error;
+      unwritable.push(update.id);
+    }
+  }
+  return { stale, unwritable };
+}
+
+function isDatabaseError(error: unknown): boolean {
+  return error instanceof ExtensionStorageError && error.code === 'DATABASE';
 }
 
 function rotateRow(cipher: RowCipher, row: EncryptedRow): 'current' | 'failed' | ValueReplacement {

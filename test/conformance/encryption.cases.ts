@@ -5,7 +5,7 @@
 import { createHash, hkdfSync } from 'node:crypto';
 import { describe, expect } from 'vitest';
 import { Fernet, deriveFernetKey } from '../../src/crypto/index.js';
-import { ExtensionStorage, ExtensionStorageError, type Dialect, type Scope } from '../../src/index.js';
+import { DatabaseError, ExtensionStorage, ExtensionStorageError, type Dialect, type Scope } from '../../src/index.js';
 import type { SuiteContext } from './suite.js';
 
 const OLD = 'old secret: a long random string from the environment';
@@ -233,6 +233,31 @@ export function encryptionCases({ storage, dialect, test }: SuiteContext): void 
         expect(stored).toMatchObject({ isEncrypted: encrypt, version: 1 });
         expect(await app.extension('acme.victim', { user: { id: 1 } }).user.getText('first')).toBe('first secret');
       }
+    });
+
+    test('a row the database refuses to take fails alone: the rest of its batch and later batches rotate', async () => {
+      const old = storage({ encryptionKeys: OLD }).extension('acme.refused').global;
+      for (let i = 0; i < 10; i++) await old.set(`k${i}`, `v${i}`, { encrypt: true });
+      const refused = await dialect().get(global('acme.refused'), 'k3');
+      const base = dialect();
+      // As MariaDB refuses a statement over max_allowed_packet: every write that includes the row fails.
+      const refusing = new Proxy({} as Dialect, {
+        get(_, property) {
+          if (property === 'replaceValues') {
+            return async (updates: Parameters<Dialect['replaceValues']>[0]) => {
+              if (updates.some((update) => update.id === refused!.id)) throw new DatabaseError('refused', new Error('packet too large'));
+              return base.replaceValues(updates);
+            };
+          }
+          const value = Reflect.get(base, property);
+          return typeof value === 'function' ? value.bind(base) : value;
+        },
+      });
+      const result = await new ExtensionStorage({ dialect: refusing, encryptionKeys: [NEW, OLD] }).rotateKeys({ batchSize: 4 });
+      expect(result).toEqual({ scanned: 10, rotated: 9, alreadyCurrent: 0, failed: 1, failedIds: [refused!.id] });
+      const onlyNew = storage({ encryptionKeys: NEW }).extension('acme.refused').global;
+      for (let i = 0; i < 10; i++) if (i !== 3) expect(await onlyNew.getText(`k${i}`)).toBe(`v${i}`);
+      expect(await storage({ encryptionKeys: [NEW, OLD] }).extension('acme.refused').global.getText('k3')).toBe('v3');
     });
 
     test('an aborted rotation stops between batches and a second run completes it', async () => {
