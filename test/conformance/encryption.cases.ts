@@ -184,6 +184,9 @@ export function encryptionCases({ storage, dialect, test }: SuiteContext): void 
       const writers = [0, 1, 2].map(async (writer) => {
         for (let round = 1; running; round++) {
           for (const key of keys.filter((_, i) => i % 2 === 1 && i % 3 === writer)) await write(key, 1000 * round + writer);
+          // On a synchronous driver the writers would otherwise never leave the microtask queue, and
+          // rotation, which waits for the event loop's next turn between batches, would never go on.
+          await new Promise((resolve) => setImmediate(resolve));
         }
       });
       const result = await new ExtensionStorage({ dialect: racing, encryptionKeys: [NEW, OLD] }).rotateKeys({ batchSize: 4 });
