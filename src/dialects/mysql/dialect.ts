@@ -231,8 +231,10 @@ function errno(error: unknown): number | undefined {
 
 /**
  * A MySQL dialect over the host's mysql2 pool (or connection, or its Drizzle database over either).
- * Works on MySQL 8 and MariaDB 10.11+; the server's `max_allowed_packet` must hold the largest value
- * twice over (values travel hex-encoded): 64 MiB for the default 16 MiB − 1 limit.
+ * Works on MySQL 8 and MariaDB 10.11+. The server's `max_allowed_packet` must be at least 22 MiB for
+ * the default 16 MiB − 1 value limit: every statement sends values as binary parameters, and the largest
+ * encrypted value is a 22,369,700-byte token (measured on MariaDB 10.11: 21,846 KiB is the least that
+ * writes, reads and rotates it).
  * @example
  * import mysql2 from 'mysql2/promise';
  * const storage = new ExtensionStorage({ dialect: mysql(mysql2.createPool(process.env.DATABASE_URL!)) });
