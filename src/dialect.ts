@@ -120,9 +120,10 @@ export interface Dialect {
   /** Up to `limit` encrypted rows with `id > afterId`, in id order. */
   encryptedRows(afterId: number, limit: number): Promise<EncryptedRow[]>;
   /**
-   * In one transaction, replaces the value of each row that still has the `uuid` and `version` given and
-   * is still encrypted, without touching `version` or `updatedAt` (the logical value is unchanged).
-   * Returns the ids it did not replace because the row had changed, was gone, or was another row.
+   * Replaces the value of each row that still has the `uuid` and `version` given and is still encrypted,
+   * without touching `version` or `updatedAt` (the logical value is unchanged). Each row's check and write
+   * are atomic; the batch may be written in one transaction or in several statements. Returns the ids it
+   * did not replace because the row had changed, was gone, or was another row.
    */
   replaceValues(updates: readonly ValueReplacement[]): Promise<number[]>;
 }

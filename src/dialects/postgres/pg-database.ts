@@ -4,14 +4,13 @@
  * wrapping live here once.
  * @module
  */
-import { asc, count, eq, sql, type Column, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, sql, type Column, type SQL } from 'drizzle-orm';
 import { pgTable, text, timestamp, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowWrite, Scope, ValueReplacement } from '../../dialect.js';
 import { DatabaseError, ExtensionStorageError } from '../../errors.js';
 import { atKey, keyParams, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import {
-  atVersion,
   encryptedAfter,
   encryptedRowColumns,
   excluded,
@@ -101,14 +100,48 @@ function prepareStatements(db: AnyPgDatabase, traits: PgDriverTraits) {
   };
 }
 
-/** The statement that replaces one value inside `replaceValues`' transaction (on that transaction's connection). */
-function prepareReplaceValue(tx: AnyPgDatabase) {
-  return tx
+/** Bytes of values sent in one `replaceValues` statement (at least one row per statement). */
+const REPLACE_BYTES_PER_STATEMENT = 32 * 1024 * 1024;
+/** Rows in one `replaceValues` statement: three parameters each, within the protocol's 65,535. */
+const REPLACE_ROWS_PER_STATEMENT = 1000;
+
+/**
+ * Replaces the values of `updates` in one statement, each row only while it still has the uuid and
+ * version read and is encrypted; returns the uuids replaced. One autocommit statement, not a
+ * transaction: postgres.js 3.4.9 crashes the process when a backend dies inside `sql.begin()` (its
+ * automatic ROLLBACK is written to the closed socket, porsager/postgres#1208), and a statement is
+ * atomic on its own.
+ */
+async function replaceInOneStatement(db: AnyPgDatabase, updates: readonly ValueReplacement[]): Promise<Set<string>> {
+  const rows = sql.join(
+    updates.map((update) => sql`(${update.uuid}::uuid, ${update.version}::integer, ${update.value}::bytea)`),
+    sql`, `,
+  );
+  const replaced = await db
     .update(t)
-    .set({ value: sql.placeholder('value') as unknown as Uint8Array })
-    .where(atVersion(t))
-    .returning({ id: t.id })
-    .prepare('extension_storage_replace_value');
+    .set({ value: sql`replacement.value` as unknown as Uint8Array })
+    .from(sql`(values ${rows}) as replacement (uuid, version, value)`)
+    .where(and(eq(t.uuid, sql`replacement.uuid`), eq(t.version, sql`replacement.version`), eq(t.isEncrypted, true)))
+    .returning({ uuid: t.uuid });
+  return new Set(replaced.map((row) => row.uuid));
+}
+
+/** `updates` in runs that each fit one `replaceValues` statement. */
+function statementsOf(updates: readonly ValueReplacement[]): ValueReplacement[][] {
+  const runs: ValueReplacement[][] = [];
+  let run: ValueReplacement[] = [];
+  let bytes = 0;
+  for (const update of updates) {
+    if (run.length > 0 && (run.length === REPLACE_ROWS_PER_STATEMENT || bytes + update.value.byteLength > REPLACE_BYTES_PER_STATEMENT)) {
+      runs.push(run);
+      run = [];
+      bytes = 0;
+    }
+    run.push(update);
+    bytes += update.value.byteLength;
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
 }
 
 /** The migrator's view of one migration transaction. */
@@ -194,15 +227,12 @@ export function pgDatabaseDialect(name: string, db: AnyPgDatabase, traits: PgDri
 
     replaceValues: (updates: readonly ValueReplacement[]) =>
       run('replace values', async () => {
-        if (updates.length === 0) return [];
-        return db.transaction(async (tx) => {
-          const replaceValue = prepareReplaceValue(tx);
-          const skipped: number[] = [];
-          for (const update of updates) {
-            if ((await replaceValue.execute({ ...update })).length === 0) skipped.push(update.id);
-          }
-          return skipped;
-        });
+        const skipped: number[] = [];
+        for (const group of statementsOf(updates)) {
+          const replaced = await replaceInOneStatement(db, group);
+          for (const update of group) if (!replaced.has(update.uuid)) skipped.push(update.id);
+        }
+        return skipped;
       }),
   });
 }
