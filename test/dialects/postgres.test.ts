@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { inspect } from 'node:util';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgresJs, { type Sql } from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -183,6 +184,26 @@ describe.skipIf(!pgUrl)('postgres dialect', () => {
       const error = await storage.extension('acme.gone').global.get('k').catch((e: unknown) => e);
       expect((error as ExtensionStorageError).code).toBe('DATABASE');
       expect((error as Error).cause).toBeInstanceOf(Error);
+      // The driver's SQLSTATE survives the sanitising of the cause.
+      expect(((error as Error).cause as { code?: string }).code).toBe('42P01');
+    });
+
+    it('a server that cannot be reached gives a DATABASE error with nothing stored in its chain', async () => {
+      const unreachable = postgresJs('postgres://nobody@127.0.0.1:1/none', { max: 1, connect_timeout: 2, onnotice: () => {} });
+      try {
+        const ext = new ExtensionStorage({ dialect: postgres(unreachable) }).extension('acme.down', { user: { id: 'user-private-99' } });
+        const error = await ext.user.set('key-private-77', 'value-text-hunter2', { description: 'description-private-88', category: 'category-private' }).catch((e: unknown) => e);
+        expect((error as ExtensionStorageError).code).toBe('DATABASE');
+        expect(((error as Error).cause as { code?: string }).code).toBe('ECONNREFUSED');
+        const printed = inspect(error, { depth: null, showHidden: true });
+        for (const text of ['value-text-hunter2', 'key-private-77', 'description-private-88', 'category-private', 'user-private-99']) {
+          expect(printed).not.toContain(text);
+          expect(printed).not.toContain(Buffer.from(text).toString('hex'));
+          expect(printed).not.toContain([...Buffer.from(text)].join(','));
+        }
+      } finally {
+        await unreachable.end({ timeout: 1 });
+      }
     });
   });
 });
