@@ -123,6 +123,8 @@ export function integrityCases({ storage, dialect, test }: SuiteContext): void {
             expect(bytes.buffer.byteLength).toBe(bytes.byteLength);
             expect(bytes.buffer).toBeInstanceOf(ArrayBuffer);
           }
+          // Usable as a Response body as is.
+          expect(new Uint8Array(await new Response(value).arrayBuffer())).toEqual(value);
         }
       }
     });
