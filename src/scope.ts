@@ -215,8 +215,10 @@ function toEntry(row: RowInfo, value: Uint8Array<ArrayBuffer>): Entry {
  * already does.
  */
 function ownedBytes(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  const owned = bytes.constructor === Uint8Array && bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength;
-  return owned ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
+  const { buffer } = bytes;
+  if (!(buffer instanceof ArrayBuffer) || bytes.byteOffset !== 0 || buffer.byteLength !== bytes.byteLength) return new Uint8Array(bytes);
+  // A Buffer with memory of its own (better-sqlite3's): a plain view on it, no copy.
+  return bytes.constructor === Uint8Array ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(buffer);
 }
 
 function decodeText(key: string, bytes: Uint8Array): string {
