@@ -156,22 +156,31 @@ function compileStatements(db: MySql2Database) {
 
 /**
  * A per-query `typeCast` that takes every column as mysql2 decodes it by default: a function given
- * here is the only way to replace a pool-wide `typeCast` function (`typeCast: true` does not).
+ * here is the only way to replace a pool-wide `typeCast` function (`typeCast: true` does not). It costs
+ * mysql2's slow path for every field, so it is given only when the host's pool has a `typeCast` of its own.
  */
 const asReceived: TypeCast = (_field, next) => next();
 
+/** Whether the host's client has a `typeCast` other than mysql2's default (or one that cannot be seen). */
+function hasOwnTypeCast(client: Pool | Connection): boolean {
+  const inner = client as { pool?: { config?: { connectionConfig?: { typeCast?: unknown } } }; connection?: { config?: { typeCast?: unknown } } };
+  return (inner.pool?.config?.connectionConfig?.typeCast ?? inner.connection?.config?.typeCast) !== true;
+}
+
 /**
- * Runs a compiled statement as a server-side prepared statement (mysql2 caches it per connection), on
+ * Runs compiled statements as server-side prepared statements (mysql2 caches them per connection), on
  * the pool or on one connection. The host's pool options must not change what the library reads, so
- * each one that could is set here: `typeCast`, `rowsAsArray`, `nestTables`, `timezone` (DATETIME columns
- * hold UTC wall-clock time; no statement binds a `Date`: the columns send text). The options mysql2
- * only ever turns on (`dateStrings`, `supportBigNumbers`, `bigNumberStrings`) are absorbed by the
- * decoders below, which take dates and numbers as objects or as text.
+ * each one that could is set here: `typeCast` (when the host has one), `rowsAsArray`, `nestTables`,
+ * `timezone` (DATETIME columns hold UTC wall-clock time; no statement binds a `Date`: the columns send
+ * text). The options mysql2 only ever turns on (`dateStrings`, `supportBigNumbers`, `bigNumberStrings`)
+ * are absorbed by the decoders below, which take dates and numbers as objects or as text.
  */
-async function prepared<T>(client: Pool | Connection, statement: Bound, values: Record<string, unknown>): Promise<T> {
-  const options = { sql: statement.sql, timezone: 'Z', rowsAsArray: false, nestTables: false, typeCast: asReceived, namedPlaceholders: false };
-  const [result] = (await client.execute(options, statement.bind(values) as never)) as [unknown, FieldPacket[]];
-  return result as T;
+function statementRunner(typeCast: TypeCast | undefined) {
+  return async function prepared<T>(client: Pool | Connection, statement: Bound, values: Record<string, unknown>): Promise<T> {
+    const options = { sql: statement.sql, timezone: 'Z', rowsAsArray: false, nestTables: false, typeCast, namedPlaceholders: false };
+    const [result] = (await client.execute(options, statement.bind(values) as never)) as [unknown, FieldPacket[]];
+    return result as T;
+  };
 }
 
 /** Query options for the library's plain-text statements (migrations, version probe), immune to the pool's. */
@@ -245,6 +254,7 @@ export function mysql(client: MysqlClient): Dialect {
   const hot = compileHotStatements(db);
   const compiled = compileStatements(db);
   const host = pool.client;
+  const prepared = statementRunner(hasOwnTypeCast(host) ? asReceived : undefined);
   /** Whether the server is MariaDB (which has `INSERT … RETURNING`), asked once at first need. */
   let mariadb: Promise<boolean> | undefined;
   const isMariadb = () =>
