@@ -73,6 +73,14 @@ export function integrityCases({ storage, dialect, test }: SuiteContext): void {
         await ext.global.setJSON('json', '\uFEFF', { encrypt });
         expect(await ext.global.getJSON('json')).toBe('\uFEFF');
       }
+      // Rotation derives each row's key from the identity it reads back: a U+FEFF lost there would
+      // leave the row unopenable by the new key, counted as failed.
+      const user = storage({ encryptionKeys: 'k' }).extension('acme.text', { user: { id: '\uFEFFu' } });
+      await user.resource('doc', '\uFEFFr').set('\uFEFFkey', 'bound to a U+FEFF identity', { encrypt: true });
+      expect(await storage({ encryptionKeys: ['k2', 'k'] }).rotateKeys()).toMatchObject({ failed: 0 });
+      const rotated = storage({ encryptionKeys: 'k2' }).extension('acme.text', { user: { id: '\uFEFFu' } });
+      expect(await rotated.resource('doc', '\uFEFFr').getText('\uFEFFkey')).toBe('bound to a U+FEFF identity');
+      expect(await rotated.global.getText('bom')).toBe('\uFEFFabc');
     });
 
     test('a lone surrogate in any stored text is refused, naming the field, before anything is written', async () => {
