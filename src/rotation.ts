@@ -1,7 +1,8 @@
 /**
  * Key rotation: re-encrypts every encrypted row under the first configured key, streaming the table
- * by primary key in batches, each written back in its own transaction and only where the row's version
- * is still the one read, so a write the application makes meanwhile is never overwritten.
+ * by primary key in batches, each written back only where the row is still the one read (its uuid,
+ * never its reusable id), still encrypted and at the version read, so a write the application makes
+ * meanwhile is never overwritten and a new row that took a deleted row's id is never written.
  * @module
  */
 import type { Dialect, EncryptedRow, ValueReplacement } from './dialect.js';
@@ -115,7 +116,7 @@ async function rotateBatch(
 }
 
 /**
- * Writes a batch back in one transaction; when the database refuses it, row by row, so that one row
+ * Writes a batch back in one call; when the database refuses it, row by row, so that one row
  * it cannot take (a value over MySQL's `max_allowed_packet`, say) fails alone instead of holding back
  * the rest of the batch and every later run. A database that refuses every row is found out by the
  * next read, which throws.
