@@ -74,7 +74,19 @@ export interface RowQuery {
 /** One row that holds an encrypted value, with the identity its key may be bound to. */
 export interface EncryptedRow extends Scope {
   readonly id: number;
+  readonly uuid: string;
   readonly key: string;
+  readonly version: number;
+  readonly value: Uint8Array;
+}
+
+/**
+ * A re-encrypted value for `replaceValues`. `id` only names the row in the result: the write is keyed on
+ * `uuid` (never handed out again, unlike SQLite's rowid after a delete), `version` and the encryption flag.
+ */
+export interface ValueReplacement {
+  readonly id: number;
+  readonly uuid: string;
   readonly version: number;
   readonly value: Uint8Array;
 }
@@ -108,9 +120,10 @@ export interface Dialect {
   /** Up to `limit` encrypted rows with `id > afterId`, in id order. */
   encryptedRows(afterId: number, limit: number): Promise<EncryptedRow[]>;
   /**
-   * In one transaction, replaces the value of each row whose version is still the one given, without
-   * touching `version` or `updatedAt` (the logical value is unchanged). Returns the ids it did not
-   * replace because the row's version had moved on or the row was gone.
+   * Replaces the value of each row that still has the `uuid` and `version` given and is still encrypted,
+   * without touching `version` or `updatedAt` (the logical value is unchanged). Each row's check and write
+   * are atomic; the batch may be written in one transaction or in several statements. Returns the ids it
+   * did not replace because the row had changed, was gone, or was another row.
    */
-  replaceValues(updates: readonly { id: number; version: number; value: Uint8Array }[]): Promise<number[]>;
+  replaceValues(updates: readonly ValueReplacement[]): Promise<number[]>;
 }

@@ -3,6 +3,7 @@
  * Messages name the field and the rule; they never contain values, keys or secrets.
  * @module
  */
+import { sanitizeDriverError } from './driver-error.js';
 
 /** Every stable error code the library throws. */
 export type ErrorCode =
@@ -56,10 +57,13 @@ export class UnauthenticatedError extends ExtensionStorageError {
   }
 }
 
-/** The database driver failed; the driver's error is in `cause`. */
+/**
+ * The database driver failed. `cause` is a `DriverError`: the driver's error name, message (quoted
+ * literals masked) and codes (`code`, `errno`, `sqlState`), without the statement's parameters.
+ */
 export class DatabaseError extends ExtensionStorageError {
   constructor(message: string, cause: unknown) {
-    super('DATABASE', message, { cause });
+    super('DATABASE', message, { cause: sanitizeDriverError(cause) });
   }
 }
 

@@ -10,7 +10,7 @@ export { ExtensionHandle } from './extension.js';
 export { ScopeHandle } from './scope.js';
 export type { GetJSONOptions, SetJSONOptions } from './scope.js';
 export type { Entry, EntryInfo, ListFilter, ListOptions, Limits, Page, SetOptions, User, UserId, Value } from './types.js';
-export type { Dialect, EncryptedRow, KeyRange, Migration, Row, RowInfo, RowQuery, RowWrite, Scope } from './dialect.js';
+export type { Dialect, EncryptedRow, KeyRange, Migration, Row, RowInfo, RowQuery, RowWrite, Scope, ValueReplacement } from './dialect.js';
 export type { StandardSchemaV1 } from './standard-schema.js';
 export type { EncryptionKey, EncryptionKeyBinding } from './crypto/storage-cipher.js';
 export type { BackendChoice } from './crypto/backend.js';
@@ -28,3 +28,4 @@ export {
   ValueTooLargeError,
 } from './errors.js';
 export type { ErrorCode } from './errors.js';
+export { DriverError } from './driver-error.js';

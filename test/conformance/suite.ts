@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import { ExtensionStorage, type Dialect, type ExtensionStorageOptions } from '../../src/index.js';
 import { coreCases } from './core.cases.js';
 import { encryptionCases } from './encryption.cases.js';
+import { integrityCases } from './integrity.cases.js';
 import type { DialectFactory, Harness } from './harness.js';
 import { migrationCases } from './migration.cases.js';
 import { modelCases } from './model.cases.js';
@@ -51,6 +52,7 @@ export function conformance(factory: DialectFactory): void {
     coreCases(context);
     orderingCases(context);
     encryptionCases(context);
+    integrityCases(context);
     modelCases(context);
     migrationCases(context);
   });
