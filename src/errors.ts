@@ -84,7 +84,9 @@ export class DecryptionFailedError extends ExtensionStorageError {
 /** The library's table does not exist: `storage.migrate()` was not called (or `migrateDown()` was). */
 export class NotMigratedError extends ExtensionStorageError {
   constructor(message: string, cause: unknown) {
-    super('NOT_MIGRATED', `${message}: the table extension_storage does not exist; call storage.migrate() first`, { cause });
+    super('NOT_MIGRATED', `${message}: the table extension_storage does not exist; call storage.migrate() first`, {
+      cause: sanitizeDriverError(cause),
+    });
   }
 }
 
