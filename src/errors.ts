@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'ENCRYPTION_KEY_MISSING'
   | 'DECRYPTION_FAILED'
   | 'MIGRATION'
-  | 'DATABASE';
+  | 'DATABASE'
+  | 'IMPORT_CONFLICT';
 
 /**
  * Base class of every error this library throws.

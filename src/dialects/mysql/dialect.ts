@@ -19,6 +19,7 @@ import { atVersion, encryptedAfter, encryptedRowColumns, infoColumns, insertedRo
 import { connections } from './client.js';
 import { migrations } from './migrations.js';
 import { extensionStorage as t } from './schema.js';
+import { transferOperations } from './transfer.js';
 
 /**
  * What `mysql()` accepts: the host's mysql2 pool or connection (promise or callback API), or its Drizzle
@@ -396,6 +397,8 @@ export function mysql(client: MysqlClient): Dialect {
           return stale;
         }),
       ),
+
+    ...transferOperations(db, pool, { run, execute, asBytes }),
   });
 }
 
