@@ -174,11 +174,19 @@ export async function importEntries(
   let batch: ImportedRow[] = [];
   let written = 0;
 
+  let flushFailed = false;
   const flush = async () => {
-    const outcomes = await context.dialect.importRows(batch, onConflict);
+    let outcomes: ImportOutcome[];
+    try {
+      outcomes = await context.dialect.importRows(batch, onConflict);
+    } catch (error) {
+      flushFailed = true;
+      throw error;
+    }
     batch = [];
     for (const outcome of outcomes) {
       if (outcome === 'conflict') {
+        flushFailed = true;
         throw new ImportConflictError(
           `entry ${written + 1}: an entry with its scoped key or uuid exists already ("onConflict" is "fail"); the ${written} entries before it were imported`,
           { ...totals },
@@ -189,21 +197,25 @@ export async function importEntries(
     }
   };
 
+  // An invalid entry, or a failing source (a line that does not parse), stops the import after the
+  // entries before it: the pending batch is written first.
   let position = 0;
-  for await (const entry of entries) {
-    position++;
-    let row: ImportedRow;
-    try {
-      row = toImportedRow(context, entry);
-    } catch (error) {
-      await flush();
-      if (error instanceof ExtensionStorageError && (error.code === 'VALIDATION' || error.code === 'VALUE_TOO_LARGE')) {
-        throw new ValidationError(`entry ${position}: ${error.message}; the ${written} entries before it were imported`);
-      }
-      throw error;
+  let checking = false;
+  try {
+    for await (const entry of entries) {
+      position++;
+      checking = true;
+      batch.push(toImportedRow(context, entry));
+      checking = false;
+      if (batch.length >= size) await flush();
     }
-    batch.push(row);
-    if (batch.length >= size) await flush();
+  } catch (error) {
+    if (flushFailed) throw error;
+    await flush();
+    if (checking && error instanceof ExtensionStorageError && (error.code === 'VALIDATION' || error.code === 'VALUE_TOO_LARGE')) {
+      throw new ValidationError(`entry ${position}: ${error.message}; the ${written} entries before it were imported`);
+    }
+    throw error;
   }
   if (batch.length > 0) await flush();
   return totals;

@@ -18,11 +18,12 @@ export interface Progress {
 const PLAIN_INTERVAL_MS = 2000;
 
 /**
- * A progress display for `total` units named `unit` (e.g. `rows`), labelled `label`. The total may
- * grow while the job runs (rows written meanwhile): the display follows.
+ * A progress display for `total` units named `unit` (e.g. `rows`), labelled `label`; `null` when the
+ * total is unknown (a pipe): then only the count and the rate show. A known total may grow while the
+ * job runs (rows written meanwhile): the display follows.
  */
-export function progress(io: Io, label: string, unit: string, total: number): Progress {
-  return io.stderr.isTTY === true ? bar(io, label, unit, total) : lines(io, label, unit, total);
+export function progress(io: Io, label: string, unit: string, total: number | null): Progress {
+  return io.stderr.isTTY === true && total !== null ? bar(io, label, unit, total) : lines(io, label, unit, total);
 }
 
 function bar(io: Io, label: string, unit: string, initialTotal: number): Progress {
@@ -47,7 +48,7 @@ function bar(io: Io, label: string, unit: string, initialTotal: number): Progres
   };
 }
 
-function lines(io: Io, label: string, unit: string, initialTotal: number): Progress {
+function lines(io: Io, label: string, unit: string, initialTotal: number | null): Progress {
   let total = initialTotal;
   const started = Date.now();
   let last = 0;
@@ -55,15 +56,19 @@ function lines(io: Io, label: string, unit: string, initialTotal: number): Progr
   let current = 0;
   const show = () => {
     shown = current;
-    const percent = total === 0 ? 100 : Math.floor((current / total) * 100);
     const perSecond = rate(current, started);
+    if (total === null) {
+      say(io, `${label}: ${current} ${unit}, ${perSecond} ${unit}/s`);
+      return;
+    }
+    const percent = total === 0 ? 100 : Math.floor((current / total) * 100);
     const eta = perSecond > 0 ? `, ETA ${Math.ceil((total - current) / perSecond)}s` : '';
     say(io, `${label}: ${current}/${total} ${unit} (${percent}%), ${perSecond} ${unit}/s${eta}`);
   };
   return {
     update(done) {
       current = done;
-      total = Math.max(total, done);
+      if (total !== null) total = Math.max(total, done);
       // The first batch at once (the job has started), then every few seconds.
       if (shown < 0 || Date.now() - last >= PLAIN_INTERVAL_MS) {
         last = Date.now();

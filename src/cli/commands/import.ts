@@ -43,7 +43,7 @@ export const importCommand: Command = {
     const onConflict = choiceOption(args, 'on-conflict', CONFLICT_MODES, 'fail');
     const batchSize = integerOption(args, 'batch-size', 1, 10_000);
     if (file === undefined && io.stdin.isTTY === true) throw new UsageError('import reads JSON Lines from --in <file> or from a pipe on stdin');
-    const { input, size } = file === undefined ? { input: io.stdin, size: 0 } : await openInput(file);
+    const { input, size } = file === undefined ? { input: io.stdin, size: null } : await openInput(file);
     const session = await open();
     const display = progress(io, 'import', 'bytes', size);
     let read = 0;
