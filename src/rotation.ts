@@ -6,6 +6,7 @@
  */
 import type { Dialect, EncryptedRow } from './dialect.js';
 import { ValidationError } from './errors.js';
+import { yieldToEventLoop } from './event-loop.js';
 import type { RowCipher } from './row-cipher.js';
 import * as validate from './validation.js';
 
@@ -67,6 +68,7 @@ export async function rotateKeys(dialect: Dialect, cipher: RowCipher, options: R
     }
     afterId = batch.lastId;
     options.onProgress?.({ ...totals, failedIds: [...totals.failedIds], lastId: afterId });
+    await yieldToEventLoop();
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import type { ExportedRow, ImportConflict, ImportedRow, ImportOutcome, Scope } from './dialect.js';
 import { EncryptionKeyMissingError, ExtensionStorageError, ValidationError } from './errors.js';
+import { yieldToEventLoop } from './event-loop.js';
 import type { StorageContext } from './scope.js';
 import * as validate from './validation.js';
 
@@ -120,6 +121,7 @@ export function exportEntries(context: StorageContext, exportOptions?: ExportOpt
           yield toExportedEntry(row, decrypt && row.isEncrypted ? cipher!.decrypt(row, row.key, row.value) : null);
         }
         afterId = rows[rows.length - 1]!.id;
+        await yieldToEventLoop();
       }
     },
   };
