@@ -29,13 +29,16 @@ export interface CliOptions {
   readonly env?: Record<string, string>;
   /** Written to the child's stdin, which is then closed. */
   readonly input?: string;
+  /** A built CLI to run with plain node instead of the sources through tsx. */
+  readonly script?: string;
 }
 
 /** Starts the CLI; the caller waits for `done`. */
 export function startCli(args: readonly string[], options: CliOptions = {}): { child: ChildProcess; done: Promise<CliResult> } {
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   if (options.env?.EXTENSION_STORAGE_KEYS === undefined) delete env.EXTENSION_STORAGE_KEYS;
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: process.cwd(), env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const command = options.script === undefined ? ['--import', 'tsx', CLI] : [options.script];
+  const child = spawn(process.execPath, [...command, ...args], { cwd: process.cwd(), env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -117,23 +120,3 @@ export function readJsonLines(file: string): Record<string, unknown>[] {
   return jsonLines(readFileSync(file, 'utf8'));
 }
 
-/** Peak resident memory (VmHWM) of a running process in KiB, polled until it exits; the highest value seen. */
-export function watchPeakRss(pid: number): { stop(): number } {
-  let peak = 0;
-  const poll = () => {
-    try {
-      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (match) peak = Math.max(peak, Number(match[1]));
-    } catch {
-      // The process has exited.
-    }
-  };
-  poll();
-  const timer = setInterval(poll, 20);
-  return {
-    stop() {
-      clearInterval(timer);
-      return peak;
-    },
-  };
-}
