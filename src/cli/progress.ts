@@ -3,7 +3,6 @@
  * plain line at most every few seconds otherwise (logs, CI, `nohup`).
  * @module
  */
-import cliProgress from 'cli-progress';
 import { say, type Io } from './io.js';
 
 /** A job's progress display. */
@@ -22,11 +21,13 @@ const PLAIN_INTERVAL_MS = 2000;
  * total is unknown (a pipe): then only the count and the rate show. A known total may grow while the
  * job runs (rows written meanwhile): the display follows.
  */
-export function progress(io: Io, label: string, unit: string, total: number | null): Progress {
+export async function progress(io: Io, label: string, unit: string, total: number | null): Promise<Progress> {
   return io.stderr.isTTY === true && total !== null ? bar(io, label, unit, total) : lines(io, label, unit, total);
 }
 
-function bar(io: Io, label: string, unit: string, initialTotal: number): Progress {
+/** A cli-progress bar, the library loaded only when a terminal shows it. */
+async function bar(io: Io, label: string, unit: string, initialTotal: number): Promise<Progress> {
+  const { default: cliProgress } = await import('cli-progress');
   let total = initialTotal;
   const started = Date.now();
   const display = new cliProgress.SingleBar(

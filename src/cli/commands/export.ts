@@ -48,7 +48,7 @@ export const exportCommand: Command = {
       });
       const total = (await session.storage.stats(extensionId === undefined ? {} : { extensionId })).reduce((sum, row) => sum + row.rows, 0);
       const out = file === undefined ? io.stdout : await openOutput(file);
-      const display = progress(io, 'export', 'entries', total);
+      const display = await progress(io, 'export', 'entries', total);
       let written = 0;
       try {
         for await (const entry of entries) {

@@ -45,7 +45,7 @@ export const importCommand: Command = {
     if (file === undefined && io.stdin.isTTY === true) throw new UsageError('import reads JSON Lines from --in <file> or from a pipe on stdin');
     const { input, size } = file === undefined ? { input: io.stdin, size: null } : await openInput(file);
     const session = await open();
-    const display = progress(io, 'import', 'bytes', size);
+    const display = await progress(io, 'import', 'bytes', size);
     let read = 0;
     let result: ImportResult;
     try {

@@ -50,7 +50,7 @@ export const rotateKeys: Command = {
     let last: RotationProgress | undefined;
     try {
       const total = (await session.storage.stats()).reduce((sum, row) => sum + row.encryptedRows, 0);
-      const display = progress(io, 'rotate-keys', 'rows', total);
+      const display = await progress(io, 'rotate-keys', 'rows', total);
       let result: RotationResult;
       try {
         result = await session.storage.rotateKeys({
