@@ -7,4 +7,11 @@
 import { processIo } from './io.js';
 import { main } from './run.js';
 
+// A reader that stops early (`export | head`) closes the pipe: end as a process killed by SIGPIPE
+// would, without a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(141);
+});
+
 process.exitCode = await main(process.argv.slice(2), processIo());
