@@ -91,6 +91,34 @@ export interface ValueReplacement {
   readonly value: Uint8Array;
 }
 
+/** A stored row with its value and its scope, as an export streams it. */
+export interface ExportedRow extends Row, Scope {}
+
+/**
+ * A row as an import writes it: everything an export read but the table-local `id`. `uuid`, `version`,
+ * timestamps and authors are kept as given; `value` is written as is (a token stays that token).
+ */
+export type ImportedRow = Omit<ExportedRow, 'id'>;
+
+/**
+ * What an import does with a row whose scoped key or uuid exists already: `skip` it, `overwrite` the
+ * existing row(s) with it, or `fail` (stop before it).
+ */
+export type ImportConflict = 'skip' | 'overwrite' | 'fail';
+
+/** What `importRows` did with one row; `conflict` only under `fail`, for the row it stopped at. */
+export type ImportOutcome = 'inserted' | 'replaced' | 'skipped' | 'conflict';
+
+/** Totals of the rows of one extension in one kind of scope. */
+export interface ScopeStatsRow {
+  readonly extensionId: string;
+  readonly scope: 'global' | 'user' | 'resource';
+  readonly rows: number;
+  /** Sum of the values' sizes in bytes (plaintext sizes for encrypted rows). */
+  readonly bytes: number;
+  readonly encryptedRows: number;
+}
+
 /** One embedded migration: the statements that apply it and those that undo it. */
 export interface Migration {
   readonly tag: string;
@@ -126,4 +154,14 @@ export interface Dialect {
    * did not replace because the row had changed, was gone, or was another row.
    */
   replaceValues(updates: readonly ValueReplacement[]): Promise<number[]>;
+  /** Up to `limit` rows with `id > afterId` (of one extension, or of all when `extensionId` is null), in id order. */
+  exportRows(afterId: number, limit: number, extensionId: string | null): Promise<ExportedRow[]>;
+  /**
+   * Writes `rows` in order, in one transaction. A row whose scoped key or uuid exists is skipped,
+   * replaces the row(s) holding them, or (under `fail`) ends the call: the rows before it are committed,
+   * its outcome is `conflict` and no outcome follows. Returns one outcome per row handled.
+   */
+  importRows(rows: readonly ImportedRow[], onConflict: ImportConflict): Promise<ImportOutcome[]>;
+  /** Rows, bytes and encrypted rows per extension and scope kind (of one extension when given), in extension order. */
+  stats(extensionId: string | null): Promise<ScopeStatsRow[]>;
 }

@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'NOT_MIGRATED'
   | 'UNSUPPORTED_DATABASE'
   | 'ABORTED'
-  | 'DATABASE';
+  | 'DATABASE'
+  | 'IMPORT_CONFLICT';
 
 /**
  * Base class of every error this library throws.

@@ -15,6 +15,10 @@ export type { StandardSchemaV1 } from './standard-schema.js';
 export type { EncryptionKey, EncryptionKeyBinding } from './crypto/storage-cipher.js';
 export type { BackendChoice } from './crypto/backend.js';
 export type { RotateKeysOptions, RotationProgress, RotationResult } from './rotation.js';
+export { ImportConflictError } from './transfer.js';
+export type { ExportedEntry, ExportOptions, ImportOptions, ImportResult } from './transfer.js';
+export type { ScopeStats, StatsOptions } from './stats.js';
+export type { ExportedRow, ImportConflict, ImportedRow, ImportOutcome, ScopeStatsRow } from './dialect.js';
 export {
   AbortedError,
   DatabaseError,

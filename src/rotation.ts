@@ -7,6 +7,7 @@
  */
 import type { Dialect, EncryptedRow, ValueReplacement } from './dialect.js';
 import { AbortedError, ExtensionStorageError, ValidationError } from './errors.js';
+import { yieldToEventLoop } from './event-loop.js';
 import { ROTATE_KEYS_OPTIONS } from './option-names.js';
 import type { RowCipher } from './row-cipher.js';
 import * as validate from './validation.js';
@@ -92,13 +93,8 @@ export async function rotateKeys(dialect: Dialect, cipher: RowCipher, input?: Ro
     afterId = batch.lastId;
     onProgress?.({ scanned: totals.scanned, rotated: totals.rotated, alreadyCurrent: totals.alreadyCurrent, failed: totals.failed, lastId: afterId });
     // A synchronous driver (better-sqlite3) and the cipher never give the event loop a turn on their own.
-    await nextTurn();
+    await yieldToEventLoop();
   }
-}
-
-/** Resolves after the event loop has run its timers and I/O: `setImmediate` where there is one. */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 }
 
 /**

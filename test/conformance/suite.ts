@@ -11,6 +11,7 @@ import type { DialectFactory, Harness } from './harness.js';
 import { migrationCases } from './migration.cases.js';
 import { modelCases } from './model.cases.js';
 import { orderingCases } from './ordering.cases.js';
+import { transferCases } from './transfer.cases.js';
 
 /** What the case files get: the dialect under test and a way to build storages over it. */
 export interface SuiteContext {
@@ -55,6 +56,7 @@ export function conformance(factory: DialectFactory): void {
     integrityCases(context);
     modelCases(context);
     migrationCases(context);
+    transferCases(context);
   });
   if (unavailable !== null) {
     console.warn(`!!! conformance: ${factory.name} skipped: ${unavailable}`);

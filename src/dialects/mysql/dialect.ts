@@ -20,6 +20,7 @@ import { connections } from './client.js';
 import { galeraAware, LOCK_TABLE, withLease } from './galera.js';
 import { migrations } from './migrations.js';
 import { extensionStorage as t } from './schema.js';
+import { transferOperations } from './transfer.js';
 
 /**
  * What `mysql()` accepts: the host's mysql2 pool or connection (promise or callback API), or its Drizzle
@@ -423,6 +424,8 @@ export function mysql(client: MysqlClient): Dialect {
           return stale;
         }),
       ),
+
+    ...transferOperations(db, pool, { run, execute: (connection, query, values) => prepared(connection, bound(query), values) }),
   });
 }
 

@@ -22,6 +22,7 @@ import {
 } from '../shared/statements.js';
 import { migrations } from './migrations.js';
 import { extensionStorage as t } from './schema.js';
+import { transferOperations } from './transfer.js';
 
 /** A Drizzle pg database of any driver (postgres.js, PGlite, …). */
 export type AnyPgDatabase = PgDatabase<PgQueryResultHKT, Record<string, unknown>>;
@@ -288,5 +289,7 @@ export function pgDatabaseDialect(name: string, db: AnyPgDatabase, traits: PgDri
         }
         return skipped;
       }),
+
+    ...transferOperations(db, run),
   });
 }

@@ -23,6 +23,7 @@ import {
 } from '../shared/statements.js';
 import { migrations } from './migrations.js';
 import { extensionStorage as t } from './schema.js';
+import { transferOperations } from './transfer.js';
 
 /** What `sqlite()` accepts: the host's better-sqlite3 database, or its Drizzle database over one. */
 export type SqliteClient = BetterSqliteDatabase | BetterSQLite3Database<Record<string, unknown>>;
@@ -188,6 +189,8 @@ export function sqlite(client: SqliteClient): Dialect {
             .map((update) => update.id),
         )(),
       ),
+
+    ...transferOperations(db, raw, run, toBuffer),
   });
 }
 
