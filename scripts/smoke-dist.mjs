@@ -33,3 +33,40 @@ const loaded = execFileSync(process.execPath, [
 ]).toString().trim();
 assert.equal(loaded, '', `the root entry loaded ${loaded}`);
 console.log('root entry loads no driver');
+
+// The CLI's libraries load only for the bin: no entry point of the library pulls them in (ESM or CJS).
+const cliLibraries = /node_modules\/(cli-progress|cli-table3)\//;
+const imports = subpaths.map((s) => `extension-storage${s}`);
+for (const [format, script] of [
+  ['cjs', `${JSON.stringify(imports)}.forEach((name) => require(name));`],
+  ['esm', `for (const name of ${JSON.stringify(imports)}) await import(name);`],
+]) {
+  const flag = format === 'esm' ? ['--input-type=module', '-e'] : ['-e'];
+  const program = `${format === 'esm' ? "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" : ''}${script}
+console.log(Object.keys(require.cache).filter((f) => ${cliLibraries}.test(f)).join(','));`;
+  const cliLoaded = execFileSync(process.execPath, [...flag, program]).toString().trim();
+  assert.equal(cliLoaded, '', `a library entry (${format}) loaded ${cliLoaded}`);
+}
+console.log('library entries load neither cli-progress nor cli-table3');
+
+// The bin: executable, with a shebang, and it works on a SQLite file.
+const { accessSync, constants, mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+const { join } = await import('node:path');
+const { tmpdir } = await import('node:os');
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const { fileURLToPath } = await import('node:url');
+const bin = fileURLToPath(new URL(`../${pkg.bin['extension-storage']}`, import.meta.url));
+accessSync(bin, constants.X_OK);
+assert.match(readFileSync(bin, 'utf8'), /^#!\/usr\/bin\/env node\n/);
+const folder = mkdtempSync(join(tmpdir(), 'extension-storage-smoke-'));
+try {
+  const db = join(folder, 'app.db');
+  const run = (...args) => execFileSync(bin, args, { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  assert.match(run('--help'), /^Usage: extension-storage <command>/);
+  assert.match(run('migrate', '--db', `sqlite:${db}`), /is up to date/);
+  assert.match(run('stats', '--db', db), /total/);
+  assert.equal(run('export', '--db', db), '');
+} finally {
+  rmSync(folder, { recursive: true, force: true });
+}
+console.log('bin extension-storage runs');

@@ -5,6 +5,7 @@
  */
 import type { Scope } from './dialect.js';
 import { ValidationError } from './errors.js';
+import * as validate from './validation.js';
 
 const FORMAT = 1;
 const encoder = new TextEncoder();
@@ -56,7 +57,12 @@ export function decodeCursor(context: CursorContext, cursor: unknown): string {
   if (parsed[1] !== fingerprint(context)) throw invalid('a cursor of another scope or filter');
   const lastKey: string = parsed[2];
   if (!lastKey.startsWith(context.prefix)) throw invalid('a cursor of another scope or filter');
-  return lastKey;
+  // A cursor is made by hand as easily as by `list`: its key must pass the rules every key passes.
+  try {
+    return validate.key(lastKey);
+  } catch {
+    throw invalid('a cursor whose key is not a valid key');
+  }
 }
 
 function toBase64Url(bytes: Uint8Array): string {

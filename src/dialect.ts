@@ -74,9 +74,49 @@ export interface RowQuery {
 /** One row that holds an encrypted value, with the identity its key may be bound to. */
 export interface EncryptedRow extends Scope {
   readonly id: number;
+  readonly uuid: string;
   readonly key: string;
   readonly version: number;
   readonly value: Uint8Array;
+}
+
+/**
+ * A re-encrypted value for `replaceValues`. `id` only names the row in the result: the write is keyed on
+ * `uuid` (never handed out again, unlike SQLite's rowid after a delete), `version` and the encryption flag.
+ */
+export interface ValueReplacement {
+  readonly id: number;
+  readonly uuid: string;
+  readonly version: number;
+  readonly value: Uint8Array;
+}
+
+/** A stored row with its value and its scope, as an export streams it. */
+export interface ExportedRow extends Row, Scope {}
+
+/**
+ * A row as an import writes it: everything an export read but the table-local `id`. `uuid`, `version`,
+ * timestamps and authors are kept as given; `value` is written as is (a token stays that token).
+ */
+export type ImportedRow = Omit<ExportedRow, 'id'>;
+
+/**
+ * What an import does with a row whose scoped key or uuid exists already: `skip` it, `overwrite` the
+ * existing row(s) with it, or `fail` (stop before it).
+ */
+export type ImportConflict = 'skip' | 'overwrite' | 'fail';
+
+/** What `importRows` did with one row; `conflict` only under `fail`, for the row it stopped at. */
+export type ImportOutcome = 'inserted' | 'replaced' | 'skipped' | 'conflict';
+
+/** Totals of the rows of one extension in one kind of scope. */
+export interface ScopeStatsRow {
+  readonly extensionId: string;
+  readonly scope: 'global' | 'user' | 'resource';
+  readonly rows: number;
+  /** Sum of the values' sizes in bytes (plaintext sizes for encrypted rows). */
+  readonly bytes: number;
+  readonly encryptedRows: number;
 }
 
 /**
@@ -129,11 +169,22 @@ export interface Dialect {
   /** Up to `limit` encrypted rows with `id > afterId`, in id order. */
   encryptedRows(afterId: number, limit: number): Promise<EncryptedRow[]>;
   /**
-   * In one transaction, replaces the value of each row whose version is still the one given, without
-   * touching `version` or `updatedAt` (the logical value is unchanged). Returns the ids it did not
-   * replace because the row's version had moved on or the row was gone.
+   * Replaces the value of each row that still has the `uuid` and `version` given and is still encrypted,
+   * without touching `version` or `updatedAt` (the logical value is unchanged). Each row's check and write
+   * are atomic; the batch may be written in one transaction or in several statements. Returns the ids it
+   * did not replace because the row had changed, was gone, or was another row.
    */
-  replaceValues(updates: readonly { id: number; version: number; value: Uint8Array }[]): Promise<number[]>;
+  replaceValues(updates: readonly ValueReplacement[]): Promise<number[]>;
+  /** Up to `limit` rows with `id > afterId` (of one extension, or of all when `extensionId` is null), in id order. */
+  exportRows(afterId: number, limit: number, extensionId: string | null): Promise<ExportedRow[]>;
+  /**
+   * Writes `rows` in order, in one transaction. A row whose scoped key or uuid exists is skipped,
+   * replaces the row(s) holding them, or (under `fail`) ends the call: the rows before it are committed,
+   * its outcome is `conflict` and no outcome follows. Returns one outcome per row handled.
+   */
+  importRows(rows: readonly ImportedRow[], onConflict: ImportConflict): Promise<ImportOutcome[]>;
+  /** Rows, bytes and encrypted rows per extension and scope kind (of one extension when given), in extension order. */
+  stats(extensionId: string | null): Promise<ScopeStatsRow[]>;
   /** The usage record of an extension (zeros when it never stored anything). */
   usage(extensionId: string): Promise<UsageRecord>;
   /** Every extension id that holds rows, in bytewise order. */

@@ -3,6 +3,7 @@
  * Messages name the field and the rule; they never contain values, keys or secrets.
  * @module
  */
+import { sanitizeDriverError } from './driver-error.js';
 
 /** Every stable error code the library throws. */
 export type ErrorCode =
@@ -17,6 +18,7 @@ export type ErrorCode =
   | 'UNSUPPORTED_DATABASE'
   | 'ABORTED'
   | 'DATABASE'
+  | 'IMPORT_CONFLICT'
   | 'QUOTA_EXCEEDED'
   | 'FORBIDDEN';
 
@@ -58,10 +60,13 @@ export class UnauthenticatedError extends ExtensionStorageError {
   }
 }
 
-/** The database driver failed; the driver's error is in `cause`. */
+/**
+ * The database driver failed. `cause` is a `DriverError`: the driver's error name, message (quoted
+ * literals masked) and codes (`code`, `errno`, `sqlState`), without the statement's parameters.
+ */
 export class DatabaseError extends ExtensionStorageError {
   constructor(message: string, cause: unknown) {
-    super('DATABASE', message, { cause });
+    super('DATABASE', message, { cause: sanitizeDriverError(cause) });
   }
 }
 
@@ -82,7 +87,9 @@ export class DecryptionFailedError extends ExtensionStorageError {
 /** The library's table does not exist: `storage.migrate()` was not called (or `migrateDown()` was). */
 export class NotMigratedError extends ExtensionStorageError {
   constructor(message: string, cause: unknown) {
-    super('NOT_MIGRATED', `${message}: the table extension_storage does not exist; call storage.migrate() first`, { cause });
+    super('NOT_MIGRATED', `${message}: the table extension_storage does not exist; call storage.migrate() first`, {
+      cause: sanitizeDriverError(cause),
+    });
   }
 }
 

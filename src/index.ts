@@ -10,13 +10,17 @@ export { ExtensionHandle } from './extension.js';
 export { ScopeHandle } from './scope.js';
 export type { GetJSONOptions, SetJSONOptions } from './scope.js';
 export type { Entry, EntryInfo, ListFilter, ListOptions, Limits, Page, SetOptions, User, UserId, Value } from './types.js';
-export type { Dialect, EncryptedRow, KeyRange, Migration, Row, RowInfo, RowQuery, QuotaLimits, RowSet, RowWrite, Scope, UsageRecord } from './dialect.js';
+export type { Dialect, EncryptedRow, KeyRange, Migration, Row, RowInfo, RowQuery, QuotaLimits, RowSet, RowWrite, Scope, UsageRecord, ValueReplacement } from './dialect.js';
 export type { CleanupOptions } from './cleanup.js';
 export type { Authorize, AuthorizationRequest, ScopeKind, StorageAction } from './authorization.js';
 export type { StandardSchemaV1 } from './standard-schema.js';
 export type { EncryptionKey, EncryptionKeyBinding } from './crypto/storage-cipher.js';
 export type { BackendChoice } from './crypto/backend.js';
 export type { RotateKeysOptions, RotationProgress, RotationResult } from './rotation.js';
+export { ImportConflictError } from './transfer.js';
+export type { ExportedEntry, ExportOptions, ImportOptions, ImportResult } from './transfer.js';
+export type { ScopeStats, StatsOptions } from './stats.js';
+export type { ExportedRow, ImportConflict, ImportedRow, ImportOutcome, ScopeStatsRow } from './dialect.js';
 export {
   AbortedError,
   DatabaseError,
@@ -33,3 +37,4 @@ export {
 } from './errors.js';
 export type { ErrorCode, QuotaKind } from './errors.js';
 export type { QuotaFunction } from './quota.js';
+export { DriverError } from './driver-error.js';

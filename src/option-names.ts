@@ -7,6 +7,8 @@
 import type { CleanupOptions } from './cleanup.js';
 import type { DecryptOptions, EncryptOptions, FernetOptions } from './crypto/fernet.js';
 import type { RotateKeysOptions } from './rotation.js';
+import type { StatsOptions } from './stats.js';
+import type { ExportedEntry, ExportOptions, ImportOptions } from './transfer.js';
 import type { GetJSONOptions, SetJSONOptions } from './scope.js';
 import type { ExtensionOptions, ExtensionStorageOptions } from './storage.js';
 import type { Limits, ListFilter, ListOptions, SetOptions } from './types.js';
@@ -35,3 +37,27 @@ export const FERNET_OPTIONS = optionNames<FernetOptions>({ backend: true });
 export const ENCRYPT_OPTIONS = optionNames<EncryptOptions>({ now: true, iv: true });
 export const DECRYPT_OPTIONS = optionNames<DecryptOptions>({ ttl: true, now: true });
 export const CLEANUP_OPTIONS = optionNames<CleanupOptions>({ batchSize: true, signal: true });
+export const EXPORT_OPTIONS = optionNames<ExportOptions>({ extensionId: true, batchSize: true, decrypt: true, signal: true });
+export const IMPORT_OPTIONS = optionNames<ImportOptions>({ onConflict: true, batchSize: true });
+export const STATS_OPTIONS = optionNames<StatsOptions>({ extensionId: true });
+/** The fields of an exported entry, as `importEntries` reads them. */
+export const EXPORTED_ENTRY = optionNames<ExportedEntry>({
+  extensionId: true,
+  userId: true,
+  resourceType: true,
+  resourceId: true,
+  key: true,
+  uuid: true,
+  valueType: true,
+  category: true,
+  description: true,
+  encrypted: true,
+  version: true,
+  size: true,
+  createdAt: true,
+  updatedAt: true,
+  createdBy: true,
+  updatedBy: true,
+  value: true,
+  decrypted: true,
+});

@@ -1,11 +1,13 @@
 /**
  * Key rotation: re-encrypts every encrypted row under the first configured key, streaming the table
- * by primary key in batches, each written back in its own transaction and only where the row's version
- * is still the one read, so a write the application makes meanwhile is never overwritten.
+ * by primary key in batches, each written back only where the row is still the one read (its uuid,
+ * never its reusable id), still encrypted and at the version read, so a write the application makes
+ * meanwhile is never overwritten and a new row that took a deleted row's id is never written.
  * @module
  */
-import type { Dialect, EncryptedRow } from './dialect.js';
-import { AbortedError, ValidationError } from './errors.js';
+import type { Dialect, EncryptedRow, ValueReplacement } from './dialect.js';
+import { AbortedError, ExtensionStorageError, ValidationError } from './errors.js';
+import { yieldToEventLoop } from './event-loop.js';
 import { ROTATE_KEYS_OPTIONS } from './option-names.js';
 import type { RowCipher } from './row-cipher.js';
 import * as validate from './validation.js';
@@ -86,6 +88,8 @@ export async function rotateKeys(dialect: Dialect, cipher: RowCipher, input?: Ro
     }
     afterId = batch.lastId;
     onProgress?.({ scanned: totals.scanned, rotated: totals.rotated, alreadyCurrent: totals.alreadyCurrent, failed: totals.failed, lastId: afterId });
+    // A synchronous driver (better-sqlite3) and the cipher never give the event loop a turn on their own.
+    await yieldToEventLoop();
   }
 }
 
@@ -105,7 +109,7 @@ async function rotateBatch(
   const lastId = rows[rows.length - 1]!.id;
   const outcomes = new Map<number, Outcome>();
   for (let pass = 1; rows.length > 0; pass++) {
-    const updates: { id: number; version: number; value: Uint8Array }[] = [];
+    const updates: ValueReplacement[] = [];
     for (const row of rows) {
       const result = rotateRow(cipher, row);
       if (typeof result === 'string') outcomes.set(row.id, result);
@@ -114,7 +118,9 @@ async function rotateBatch(
         updates.push(result);
       }
     }
-    const stale = new Set(updates.length === 0 ? [] : await dialect.replaceValues(updates));
+    const { stale: staleIds, unwritable } = await writeBack(dialect, updates);
+    for (const id of unwritable) outcomes.set(id, 'failed');
+    const stale = new Set(staleIds);
     if (stale.size === 0) break;
     for (const id of stale) outcomes.set(id, 'failed');
     if (pass === MAX_PASSES) break;
@@ -124,10 +130,41 @@ async function rotateBatch(
   return { outcomes, lastId };
 }
 
-function rotateRow(cipher: RowCipher, row: EncryptedRow): 'current' | 'failed' | { id: number; version: number; value: Uint8Array } {
+/**
+ * Writes a batch back in one call; when the database refuses it, row by row, so that one row
+ * it cannot take (a value over MySQL's `max_allowed_packet`, say) fails alone instead of holding back
+ * the rest of the batch and every later run. A database that refuses every row is found out by the
+ * next read, which throws.
+ */
+async function writeBack(dialect: Dialect, updates: readonly ValueReplacement[]): Promise<{ stale: number[]; unwritable: number[] }> {
+  if (updates.length === 0) return { stale: [], unwritable: [] };
+  try {
+    return { stale: await dialect.replaceValues(updates), unwritable: [] };
+  } catch (error) {
+    if (!isDatabaseError(error)) throw error;
+    if (updates.length === 1) return { stale: [], unwritable: [updates[0]!.id] };
+  }
+  const stale: number[] = [];
+  const unwritable: number[] = [];
+  for (const update of updates) {
+    try {
+      stale.push(...(await dialect.replaceValues([update])));
+    } catch (error) {
+      if (!isDatabaseError(error)) throw error;
+      unwritable.push(update.id);
+    }
+  }
+  return { stale, unwritable };
+}
+
+function isDatabaseError(error: unknown): boolean {
+  return error instanceof ExtensionStorageError && error.code === 'DATABASE';
+}
+
+function rotateRow(cipher: RowCipher, row: EncryptedRow): 'current' | 'failed' | ValueReplacement {
   try {
     const value = cipher.reencrypt(row, row.key, row.value);
-    return value === null ? 'current' : { id: row.id, version: row.version, value };
+    return value === null ? 'current' : { id: row.id, uuid: row.uuid, version: row.version, value };
   } catch {
     return 'failed';
   }

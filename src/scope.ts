@@ -11,6 +11,7 @@ import { GET_JSON_OPTIONS, LIST_FILTER, LIST_OPTIONS, SET_JSON_OPTIONS, SET_OPTI
 import { quotaRefusal, type QuotaRecorder } from './quota.js';
 import type { Authorize } from './authorization.js';
 import type { RowCipher } from './row-cipher.js';
+import { conform } from './schema-check.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 import type { Entry, EntryInfo, ListFilter, ListOptions, Page, SetOptions, Value } from './types.js';
 import * as validate from './validation.js';
@@ -19,7 +20,8 @@ const DEFAULT_PAGE_SIZE = 25;
 const OCTET_STREAM = 'application/octet-stream';
 const TEXT_UTF8 = 'text/plain; charset=utf-8';
 const JSON_TYPE = 'application/json';
-const decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the stored text, not a marker to strip.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** What every handle of one storage shares. */
 export interface StorageContext {
@@ -72,11 +74,11 @@ export class ScopeHandle {
     if (row === undefined) return null;
     const { cipher } = this.#context;
     const value = row.isEncrypted ? requireCipher(cipher, 'read').decrypt(scope, checkedKey, row.value) : row.value;
-    return toEntry(row, plainBytes(value));
+    return toEntry(row, ownedBytes(value));
   }
 
   /** The value's bytes, or `null`. */
-  async getValue(key: string): Promise<Uint8Array | null> {
+  async getValue(key: string): Promise<Uint8Array<ArrayBuffer> | null> {
     return (await this.get(key))?.value ?? null;
   }
 
@@ -233,15 +235,22 @@ function toEntryInfo(row: RowInfo): EntryInfo {
 }
 
 /** An `EntryInfo` with its value added (a property added to a literal, not a spread: see `set`). */
-function toEntry(row: RowInfo, value: Uint8Array): Entry {
+function toEntry(row: RowInfo, value: Uint8Array<ArrayBuffer>): Entry {
   const entry = toEntryInfo(row) as { -readonly [K in keyof Entry]: Entry[K] };
   entry.value = value;
   return entry;
 }
 
-/** Drivers hand out Buffers; callers get plain Uint8Array views of the same memory. */
-function plainBytes(bytes: Uint8Array): Uint8Array {
-  return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/**
+ * Drivers hand out Buffers, often views on a pooled buffer that holds other rows' data (postgres.js,
+ * Node's 8 KiB pool): callers get a plain Uint8Array that owns all of its memory, copied unless it
+ * already does.
+ */
+function ownedBytes(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  const { buffer } = bytes;
+  if (!(buffer instanceof ArrayBuffer) || bytes.byteOffset !== 0 || buffer.byteLength !== bytes.byteLength) return new Uint8Array(bytes);
+  // A Buffer with memory of its own (better-sqlite3's): a plain view on it, no copy.
+  return bytes.constructor === Uint8Array ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(buffer);
 }
 
 function decodeText(key: string, bytes: Uint8Array): string {
@@ -262,26 +271,5 @@ function serialize(value: unknown): string {
   }
   if (text === undefined) throw new ValidationError(`"value" expected a JSON-serialisable value, got ${typeof value}`);
   return text;
-}
-
-async function conform<T>(schema: StandardSchemaV1<unknown, T>, input: unknown, key: string): Promise<T> {
-  const result = await schema['~standard'].validate(input);
-  if (result.issues) {
-    const issues = result.issues.map((issue) => `${issuePath(issue)}: ${issue.message}`).join('; ');
-    throw new ValidationError(`"${key}" does not match the schema: ${issues}`);
-  }
-  return result.value;
-}
-
-/** Where an issue is, e.g. `items[2].name` (the field names, never the value); `(value)` for the root. */
-function issuePath(issue: StandardSchemaV1.Issue): string {
-  if (!issue.path || issue.path.length === 0) return '(value)';
-  let path = '';
-  for (const segment of issue.path) {
-    const name = typeof segment === 'object' && segment !== null ? segment.key : segment;
-    if (typeof name === 'number') path += `[${name}]`;
-    else path += path === '' ? String(name) : `.${String(name)}`;
-  }
-  return path;
 }
 

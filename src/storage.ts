@@ -15,6 +15,8 @@ import { EXTENSION_OPTIONS, LIMITS, STORAGE_OPTIONS } from './option-names.js';
 import { QuotaRecorder, quotaDefaults, type QuotaFunction } from './quota.js';
 import { rotateKeys, rotateKeysOptions, type RotateKeysOptions, type RotationResult } from './rotation.js';
 import type { StorageContext } from './scope.js';
+import { stats, type ScopeStats, type StatsOptions } from './stats.js';
+import { exportEntries, importEntries, type ExportedEntry, type ExportOptions, type ImportOptions, type ImportResult } from './transfer.js';
 import type { Limits, User } from './types.js';
 import * as validate from './validation.js';
 
@@ -196,6 +198,37 @@ export class ExtensionStorage {
    */
   async purgeExpired(options?: CleanupOptions): Promise<number> {
     return deleteExpired(this.#context.dialect, this.#context.now, cleanupOptions(options));
+  }
+
+  /**
+   * Every entry (or one extension's), streamed in primary-key batches with its scope, metadata and stored
+   * value: what `importEntries` takes, here or in another database. See `exportEntries` in `transfer.ts`.
+   * @throws `VALIDATION`, `ENCRYPTION_KEY_MISSING` (`decrypt` without keys); while iterating `DATABASE`, `DECRYPTION_FAILED`.
+   * @example
+   * for await (const entry of storage.exportEntries({ extensionId: 'acme.my-ext' })) write(entry);
+   */
+  exportEntries(options?: ExportOptions): AsyncIterable<ExportedEntry> {
+    return exportEntries(this.#context, options);
+  }
+
+  /**
+   * Writes exported entries, keeping their uuid, version, timestamps, authors and tokens.
+   * @throws `VALIDATION`, `VALUE_TOO_LARGE`, `ENCRYPTION_KEY_MISSING`, `IMPORT_CONFLICT` (under `onConflict: 'fail'`), `DATABASE`.
+   * @example
+   * const { inserted } = await target.importEntries(source.exportEntries(), { onConflict: 'skip' });
+   */
+  importEntries(entries: AsyncIterable<ExportedEntry> | Iterable<ExportedEntry>, options?: ImportOptions): Promise<ImportResult> {
+    return importEntries(this.#context, entries, options);
+  }
+
+  /**
+   * Rows, bytes and encrypted rows per extension and kind of scope.
+   * @throws `VALIDATION`, `DATABASE`.
+   * @example
+   * const rows = await storage.stats({ extensionId: 'acme.my-ext' });
+   */
+  stats(options?: StatsOptions): Promise<ScopeStats[]> {
+    return stats(this.#context, options);
   }
 
   /**

@@ -40,7 +40,8 @@ export interface EntryInfo {
 
 /** An entry with its value. */
 export interface Entry extends EntryInfo {
-  readonly value: Uint8Array;
+  /** The value's bytes, in memory of their own (`value.buffer.byteLength === value.byteLength`). */
+  readonly value: Uint8Array<ArrayBuffer>;
 }
 
 /** Options of `set`: everything but the value. An upsert replaces all of them. */

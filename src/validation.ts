@@ -41,11 +41,11 @@ function describe(input: unknown): string {
 function text(field: string, input: unknown, min: number, max: number, allowControl = false): string {
   const rule = `a string of ${min}..${max} characters${allowControl ? '' : ' without control characters'}`;
   if (typeof input !== 'string') throw new ValidationError(`"${field}" expected ${rule}, got ${describe(input)}`);
+  if (!input.isWellFormed()) throw new ValidationError(`"${field}" expected well-formed Unicode, got a lone surrogate`);
   const length = codePointLength(input);
   if (length < min || length > max) {
     throw new ValidationError(`"${field}" expected ${rule}, got ${length} characters`);
   }
-  if (!input.isWellFormed()) throw new ValidationError(`"${field}" expected well-formed Unicode, got a lone surrogate`);
   if (allowControl ? input.includes('\u0000') : CONTROL_CHARACTERS.test(input)) {
     throw new ValidationError(`"${field}" expected ${rule}, got a control character`);
   }
@@ -130,6 +130,8 @@ export function valueType(input: unknown): string {
       }`,
     );
   }
+  // A quoted parameter may hold any character: one that is not well-formed would come back changed.
+  if (!input.isWellFormed()) throw new ValidationError('"valueType" expected well-formed Unicode, got a lone surrogate');
   return input;
 }
 

@@ -41,8 +41,8 @@ export function resolveBackend(choice: BackendChoice = 'auto'): CryptoBackend {
       return backend;
     }
     default: {
-      const got = typeof choice === 'string' ? JSON.stringify(choice) : describeType(choice);
-      throw new ValidationError(`"backend" expected "auto", "native" or "portable", got ${got}`);
+      // Never the value itself: a secret put in the wrong option would end up in logs.
+      throw new ValidationError(`"backend" expected "auto", "native" or "portable", got ${describeType(choice)}`);
     }
   }
 }

@@ -20,6 +20,7 @@ import type { BackendChoice, CryptoBackend, KeyedCipher } from './backend.js';
 import { hkdfExpand, hkdfExtract } from './hkdf.js';
 import { resolveBackend } from './select-backend.js';
 import { openToken, parseToken, sealToken, type RawToken } from './token.js';
+import { describeType } from './validate.js';
 
 /** One configured key: a secret string (hashed into a key), or 32 raw key bytes. */
 export type EncryptionKey = string | Uint8Array;
@@ -89,7 +90,8 @@ export class StorageCipher implements RowCipher {
 
   constructor(keys: EncryptionKey | readonly EncryptionKey[], binding: EncryptionKeyBinding = 'scope', backend: BackendChoice = 'auto') {
     if (binding !== 'scope' && binding !== 'none') {
-      throw new ValidationError(`"encryptionKeyBinding" expected "scope" or "none", got ${JSON.stringify(binding)}`);
+      // Never the value itself: a secret put in the wrong option would end up in logs.
+      throw new ValidationError(`"encryptionKeyBinding" expected "scope" or "none", got ${describeType(binding)}`);
     }
     this.#backend = resolveBackend(backend);
     const masters = masterKeys(keys, this.#backend);

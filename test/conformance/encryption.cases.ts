@@ -5,7 +5,7 @@
 import { createHash, hkdfSync } from 'node:crypto';
 import { describe, expect } from 'vitest';
 import { Fernet, deriveFernetKey } from '../../src/crypto/index.js';
-import { ExtensionStorage, ExtensionStorageError, type Dialect, type Scope } from '../../src/index.js';
+import { DatabaseError, ExtensionStorage, ExtensionStorageError, type Dialect, type Scope } from '../../src/index.js';
 import type { SuiteContext } from './suite.js';
 
 const OLD = 'old secret: a long random string from the environment';
@@ -184,6 +184,9 @@ export function encryptionCases({ storage, dialect, test }: SuiteContext): void 
       const writers = [0, 1, 2].map(async (writer) => {
         for (let round = 1; running; round++) {
           for (const key of keys.filter((_, i) => i % 2 === 1 && i % 3 === writer)) await write(key, 1000 * round + writer);
+          // On a synchronous driver the writers would otherwise never leave the microtask queue, and
+          // rotation, which waits for the event loop's next turn between batches, would never go on.
+          await new Promise((resolve) => setImmediate(resolve));
         }
       });
       const result = await new ExtensionStorage({ dialect: racing, encryptionKeys: [NEW, OLD] }).rotateKeys({ batchSize: 4 });
@@ -195,6 +198,70 @@ export function encryptionCases({ storage, dialect, test }: SuiteContext): void 
       const onlyNew = storage({ encryptionKeys: NEW }).extension('acme.busy').global;
       for (const key of keys) expect(await onlyNew.getText(key)).toBe(last.get(key));
     }, 60_000);
+
+    test('rotation never writes into a row that took a deleted row’s id', async () => {
+      // SQLite hands the largest id to the next insert once its row is deleted. Between a batch's read and
+      // its write, the application deletes the newest encrypted row and another extension writes a new
+      // entry (encrypted, then in clear), which may get that id at version 1: it must keep its own value.
+      const base = dialect();
+      const app = storage({ encryptionKeys: NEW, encryptionKeyBinding: 'none' });
+      for (const encrypt of [true, false]) {
+        const victim = storage({ encryptionKeys: OLD, encryptionKeyBinding: 'none' }).extension('acme.victim', { user: { id: 1 } }).user;
+        await victim.set('first', 'first secret', { encrypt: true });
+        await victim.set(`newest-${encrypt}`, 'newest secret', { encrypt: true });
+        const newcomer = app.extension('acme.newcomer', { user: { id: 2 } }).user;
+        let raced = false;
+        const racing = new Proxy({} as Dialect, {
+          get(_, property) {
+            if (property === 'encryptedRows') {
+              return async (afterId: number, limit: number) => {
+                const rows = await base.encryptedRows(afterId, limit);
+                if (!raced && rows.some((row) => row.key === `newest-${encrypt}`)) {
+                  raced = true;
+                  await victim.delete(`newest-${encrypt}`);
+                  await newcomer.set(`mine-${encrypt}`, 'the newcomer’s own value', { encrypt });
+                }
+                return rows;
+              };
+            }
+            const value = Reflect.get(base, property);
+            return typeof value === 'function' ? value.bind(base) : value;
+          },
+        });
+        const result = await new ExtensionStorage({ dialect: racing, encryptionKeys: [NEW, OLD], encryptionKeyBinding: 'none' }).rotateKeys();
+        expect(raced).toBe(true);
+        expect(result.failed).toBe(0);
+        expect(await newcomer.getText(`mine-${encrypt}`)).toBe('the newcomer’s own value');
+        const stored = await base.get({ extensionId: 'acme.newcomer', userId: '2', resourceType: '', resourceId: '' }, `mine-${encrypt}`);
+        expect(stored).toMatchObject({ isEncrypted: encrypt, version: 1 });
+        expect(await app.extension('acme.victim', { user: { id: 1 } }).user.getText('first')).toBe('first secret');
+      }
+    });
+
+    test('a row the database refuses to take fails alone: the rest of its batch and later batches rotate', async () => {
+      const old = storage({ encryptionKeys: OLD }).extension('acme.refused').global;
+      for (let i = 0; i < 10; i++) await old.set(`k${i}`, `v${i}`, { encrypt: true });
+      const refused = await dialect().get(global('acme.refused'), 'k3');
+      const base = dialect();
+      // As MariaDB refuses a statement over max_allowed_packet: every write that includes the row fails.
+      const refusing = new Proxy({} as Dialect, {
+        get(_, property) {
+          if (property === 'replaceValues') {
+            return async (updates: Parameters<Dialect['replaceValues']>[0]) => {
+              if (updates.some((update) => update.id === refused!.id)) throw new DatabaseError('refused', new Error('packet too large'));
+              return base.replaceValues(updates);
+            };
+          }
+          const value = Reflect.get(base, property);
+          return typeof value === 'function' ? value.bind(base) : value;
+        },
+      });
+      const result = await new ExtensionStorage({ dialect: refusing, encryptionKeys: [NEW, OLD] }).rotateKeys({ batchSize: 4 });
+      expect(result).toEqual({ scanned: 10, rotated: 9, alreadyCurrent: 0, failed: 1, failedIds: [refused!.id] });
+      const onlyNew = storage({ encryptionKeys: NEW }).extension('acme.refused').global;
+      for (let i = 0; i < 10; i++) if (i !== 3) expect(await onlyNew.getText(`k${i}`)).toBe(`v${i}`);
+      expect(await storage({ encryptionKeys: [NEW, OLD] }).extension('acme.refused').global.getText('k3')).toBe('v3');
+    });
 
     test('an aborted rotation stops between batches and a second run completes it', async () => {
       const old = storage({ encryptionKeys: OLD }).extension('acme.abort').global;

@@ -6,11 +6,13 @@ import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import { ExtensionStorage, type Dialect, type ExtensionStorageOptions } from '../../src/index.js';
 import { coreCases } from './core.cases.js';
 import { encryptionCases } from './encryption.cases.js';
+import { integrityCases } from './integrity.cases.js';
 import type { DialectFactory, Harness } from './harness.js';
 import { migrationCases } from './migration.cases.js';
 import { modelCases } from './model.cases.js';
 import { lifecycleCases } from './lifecycle.cases.js';
 import { orderingCases } from './ordering.cases.js';
+import { transferCases } from './transfer.cases.js';
 
 /** What the case files get: the dialect under test and a way to build storages over it. */
 export interface SuiteContext {
@@ -55,9 +57,11 @@ export function conformance(factory: DialectFactory): void {
     coreCases(context);
     orderingCases(context);
     encryptionCases(context);
+    integrityCases(context);
     modelCases(context);
     migrationCases(context);
     lifecycleCases(context);
+    transferCases(context);
   });
   if (unavailable !== null) {
     console.warn(`!!! conformance: ${factory.name} skipped: ${unavailable}`);

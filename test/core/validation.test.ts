@@ -176,3 +176,17 @@ describe('before the database', () => {
     expect(() => new ExtensionStorage({} as never)).toThrow(ValidationError);
   });
 });
+
+describe('options that may hold a secret', () => {
+  it('a secret put in the wrong option is never echoed', async () => {
+    const secret = 'a-secret-in-the-wrong-option';
+    const attempts: [string, () => unknown][] = [
+      ['encryptionKeyBinding', () => new ExtensionStorage({ dialect: sqlite(db), encryptionKeys: 'k', encryptionKeyBinding: secret as never })],
+      ['backend', () => new ExtensionStorage({ dialect: sqlite(db), encryptionKeys: 'k', cryptoBackend: secret as never })],
+    ];
+    for (const [field, attempt] of attempts) {
+      await refuses(attempt, field);
+      expect(() => attempt()).toThrow(expect.objectContaining({ message: expect.not.stringContaining(secret) }));
+    }
+  });
+});

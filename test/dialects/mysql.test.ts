@@ -289,6 +289,55 @@ describe.skipIf(!mysqlUrl)('mysql dialect on MariaDB', () => {
     });
   });
 
+  describe('host pool options', () => {
+    it('the pool’s typeCast, dateStrings, big numbers, rowsAsArray, nestTables… do not change what the library returns', async () => {
+      const blobsAsText: mysql2.TypeCast = (field, next) => (field.type === 'BLOB' ? field.string() : next());
+      const variants: [string, mysql2.PoolOptions][] = [
+        ['typeCast turning BLOBs into strings', { typeCast: blobsAsText }],
+        ['typeCast: false', { typeCast: false }],
+        ['dateStrings', { dateStrings: true }],
+        ['bigNumberStrings', { supportBigNumbers: true, bigNumberStrings: true }],
+        ['decimalNumbers', { decimalNumbers: true }],
+        ['rowsAsArray', { rowsAsArray: true }],
+        ['nestTables', { nestTables: true } as mysql2.PoolOptions],
+        ['namedPlaceholders', { namedPlaceholders: true }],
+        ['timezone', { timezone: '+05:00' }],
+      ];
+      const bytes = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) % 256);
+      for (const [name, options] of variants) {
+        const hostPool = mysql2.createPool({ uri: database.url, connectionLimit: 2, ...options });
+        try {
+          const storage = new ExtensionStorage({ dialect: mysql(hostPool), encryptionKeys: ['new key', 'old key'] });
+          await storage.migrate();
+          const old = new ExtensionStorage({ dialect: mysql(hostPool), encryptionKeys: 'old key' });
+          const ext = storage.extension(`acme.pool-${variants.findIndex(([n]) => n === name)}`, { user: { id: 5 } });
+          const before = Date.now();
+          const written = await ext.user.set('bytes', bytes, { category: 'c', description: 'd' });
+          await old.extension(ext.id, { user: { id: 5 } }).user.set('secret', 'sealed', { encrypt: true });
+          const entry = await ext.user.get('bytes');
+          expect(entry?.value, name).toEqual(bytes);
+          expect(entry, name).toMatchObject({ key: 'bytes', version: 1, size: 300, encrypted: false, category: 'c', description: 'd', createdBy: '5' });
+          expect(entry?.createdAt, name).toBeInstanceOf(Date);
+          expect(entry!.createdAt.getTime(), name).toBe(written.createdAt.getTime());
+          expect(Math.abs(written.createdAt.getTime() - before), name).toBeLessThan(60_000);
+          expect(await ext.user.getText('secret'), name).toBe('sealed');
+          expect((await ext.user.list()).items.map((item) => [item.key, item.version, item.size]), name).toEqual([
+            ['bytes', 1, 300],
+            ['secret', 1, 6],
+          ]);
+          expect(await ext.user.count(), name).toBe(2);
+          expect(await ext.user.delete('bytes'), name).toBe(true);
+          const rotated = await storage.rotateKeys();
+          expect(rotated.failed, name).toBe(0);
+          expect(rotated.rotated, name).toBeGreaterThanOrEqual(1);
+          expect(await new ExtensionStorage({ dialect: mysql(hostPool), encryptionKeys: 'new key' }).extension(ext.id, { user: { id: 5 } }).user.getText('secret'), name).toBe('sealed');
+        } finally {
+          await hostPool.end();
+        }
+      }
+    }, 60_000);
+  });
+
   describe('time zones', () => {
     it('dates round-trip as the same instant whatever the session time zone', async () => {
       const zoned = (zone: string) => {

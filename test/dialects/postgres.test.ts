@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { inspect } from 'node:util';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgresJs, { type Sql } from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -17,6 +18,7 @@ import { expectIndexed, fillTable, hotOperations, plans, StatementRecorder, type
 
 const pgUrl = inject('pgUrl');
 const WORKER = fileURLToPath(new URL('./postgres-worker.ts', import.meta.url));
+const TERMINATE_WORKER = fileURLToPath(new URL('./postgres-terminate-worker.ts', import.meta.url));
 const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 
 /** A fresh database and the clients opened on it, closed and dropped after the describe block. */
@@ -182,8 +184,68 @@ describe.skipIf(!pgUrl)('postgres dialect', () => {
       const error = await storage.extension('acme.gone').global.get('k').catch((e: unknown) => e);
       expect((error as ExtensionStorageError).code).toBe('NOT_MIGRATED');
       expect((error as Error).cause).toBeInstanceOf(Error);
+      // The driver's SQLSTATE survives the sanitising of the cause.
+      expect(((error as Error).cause as { code?: string }).code).toBe('42P01');
+    });
+
+    it('a server that cannot be reached gives a DATABASE error with nothing stored in its chain', async () => {
+      const unreachable = postgresJs('postgres://nobody@127.0.0.1:1/none', { max: 1, connect_timeout: 2, onnotice: () => {} });
+      try {
+        const ext = new ExtensionStorage({ dialect: postgres(unreachable) }).extension('acme.down', { user: { id: 'user-private-99' } });
+        const error = await ext.user.set('key-private-77', 'value-text-hunter2', { description: 'description-private-88', category: 'category-private' }).catch((e: unknown) => e);
+        expect((error as ExtensionStorageError).code).toBe('DATABASE');
+        expect(((error as Error).cause as { code?: string }).code).toBe('ECONNREFUSED');
+        const printed = inspect(error, { depth: null, showHidden: true });
+        for (const text of ['value-text-hunter2', 'key-private-77', 'description-private-88', 'category-private', 'user-private-99']) {
+          expect(printed).not.toContain(text);
+          expect(printed).not.toContain(Buffer.from(text).toString('hex'));
+          expect(printed).not.toContain([...Buffer.from(text)].join(','));
+        }
+      } finally {
+        await unreachable.end({ timeout: 1 });
+      }
     });
   });
+});
+
+describe.skipIf(!pgUrl)('postgres dialect: a backend terminated during the write-back', () => {
+  const db = tempDatabase();
+
+  it('gives a typed outcome and the process lives (postgres.js issue 1208 is not reached)', async () => {
+    const sql = db.client();
+    const old = new ExtensionStorage({ dialect: postgres(sql), encryptionKeys: 'old secret' });
+    await old.migrate();
+    for (let i = 0; i < 5; i++) await old.extension('acme.terminated').global.set(`k${i}`, `v${i}`, { encrypt: true });
+    // Hold every row, so that the worker's write-back waits on the lock, in flight, until terminated.
+    const locker = await sql.reserve();
+    await locker`BEGIN`;
+    await locker`SELECT id FROM extension_storage FOR UPDATE`;
+    const worker = spawn(TSX, [TERMINATE_WORKER, db.url()], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    worker.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    worker.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => worker.on('exit', resolve));
+    let terminated = 0;
+    for (let attempt = 0; attempt < 200 && terminated === 0; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const waiting = await sql`
+        SELECT pid FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`;
+      for (const { pid } of waiting) terminated += (await sql`SELECT pg_terminate_backend(${pid}) AS done`)[0]!.done ? 1 : 0;
+    }
+    await locker`ROLLBACK`;
+    locker.release();
+    const code = await exited;
+    expect(terminated).toBeGreaterThan(0);
+    expect(stderr).not.toMatch(/TypeError/);
+    expect(code, stderr).toBe(0);
+    const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as { alive: boolean; error?: string; result?: { failed: number } };
+    expect(report.alive).toBe(true);
+    if (report.error !== undefined) expect(report.error).toBe('DATABASE');
+    const both = new ExtensionStorage({ dialect: postgres(sql), encryptionKeys: ['new secret', 'old secret'] }).extension('acme.terminated');
+    for (let i = 0; i < 5; i++) expect(await both.global.getText(`k${i}`)).toBe(`v${i}`);
+  }, 60_000);
 });
 
 interface WorkerResult {

@@ -2,7 +2,7 @@
  * SQLite-specific checks: the query plans of the hot statements, and two processes on one WAL file.
  */
 import Database from 'better-sqlite3';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ExtensionStorage } from '../../src/index.js';
 import { sqlite } from '../../src/dialects/sqlite/index.js';
 
+const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const folder = mkdtempSync(join(tmpdir(), 'extension-storage-sqlite-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
@@ -69,7 +70,6 @@ describe('two processes on one WAL file', () => {
     await storage.migrate();
     const writers = 2;
     const perWriter = 300;
-    const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
     const script = join(process.cwd(), 'test', 'dialects', 'sqlite-writer.ts');
     const runs = await Promise.all(
       Array.from({ length: writers }, (_, index) =>
@@ -85,4 +85,55 @@ describe('two processes on one WAL file', () => {
     expect((await scope.get('shared'))?.version).toBe(writers * perWriter);
     setup.close();
   }, 90_000);
+});
+
+/** The longest gap between ticks of a 5 ms interval while `body` runs, in ms. */
+async function longestStall(body: () => Promise<unknown>): Promise<number> {
+  let last = performance.now();
+  let longest = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+  }, 5);
+  try {
+    await body();
+  } finally {
+    clearInterval(timer);
+  }
+  return Math.max(longest, performance.now() - last);
+}
+
+describe('the event loop', () => {
+  it('runs while a write waits for another process’s lock, and between rotation batches', async () => {
+    const file = join(folder, 'stall.db');
+    // better-sqlite3's default: SQLite itself waits up to 5 s for a lock, blocking the thread.
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    const storage = new ExtensionStorage({ dialect: sqlite(db), encryptionKeys: 'old secret' });
+    await storage.migrate();
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    const scope = storage.extension('acme.stall').global;
+
+    const holder = spawn(tsx, [join(process.cwd(), 'test', 'dialects', 'sqlite-lock-holder.ts'), file, '1500'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((resolve) => holder.once('exit', resolve));
+    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+    const started = performance.now();
+    const stall = await longestStall(() => scope.set('k', 'written once the lock is free'));
+    expect(performance.now() - started).toBeGreaterThan(500);
+    expect(stall).toBeLessThan(250);
+    expect(await scope.getText('k')).toBe('written once the lock is free');
+    // The host's setting is the host's: it is back after every operation.
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    await exited;
+
+    for (let i = 0; i < 3000; i++) await scope.set(`r${i}`, `value ${i}`, { encrypt: true });
+    const rotating = new ExtensionStorage({ dialect: sqlite(db), encryptionKeys: ['new secret', 'old secret'] });
+    let result: { rotated: number } | undefined;
+    const rotationStall = await longestStall(async () => (result = await rotating.rotateKeys()));
+    expect(result?.rotated).toBe(3000);
+    expect(rotationStall).toBeLessThan(250);
+    db.close();
+  }, 60_000);
 });

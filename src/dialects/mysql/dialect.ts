@@ -7,11 +7,11 @@
  * RETURNING, so there it is the INSERT and a SELECT in one transaction.
  * @module
  */
-import { asc, count, eq, fillPlaceholders, gt, is, Param, Placeholder, sql, type Column, type Query } from 'drizzle-orm';
+import { asc, count, eq, gt, is, Param, Placeholder, sql, type Column, type Query } from 'drizzle-orm';
 import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
 import type { Connection as CallbackConnection, Pool as CallbackPool } from 'mysql2';
-import type { Connection, FieldPacket, Pool, QueryOptions, ResultSetHeader, RowDataPacket, TypeCast } from 'mysql2/promise';
-import type { Dialect, EncryptedRow, QuotaLimits, Row, RowInfo, RowQuery, RowSet, RowWrite, Scope } from '../../dialect.js';
+import type { Connection, FieldPacket, Pool, ResultSetHeader, RowDataPacket, TypeCast } from 'mysql2/promise';
+import type { Dialect, EncryptedRow, Row, RowInfo, QuotaLimits, RowQuery, RowSet, RowWrite, Scope, ValueReplacement } from '../../dialect.js';
 import { DatabaseError, ExtensionStorageError, NotMigratedError, UnsupportedDatabaseError, ValidationError } from '../../errors.js';
 import { atKey, keyParams, lazy, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toUsage } from '../shared/lifecycle.js';
@@ -21,6 +21,7 @@ import { connections } from './client.js';
 import { galeraAware, LOCK_TABLE, withLease } from './galera.js';
 import { migrations } from './migrations.js';
 import { extensionStorage as t, extensionStorageUsage as u } from './schema.js';
+import { transferOperations } from './transfer.js';
 
 /**
  * What `mysql()` accepts: the host's mysql2 pool or connection (promise or callback API), or its Drizzle
@@ -45,10 +46,12 @@ const RETRYABLE_ERRNOS = new Set([
 const LOCK_NAME = "CONCAT('extension_storage_migrate:', MD5(COALESCE(DATABASE(), '')))";
 
 /**
- * The smallest `max_allowed_packet` `migrate()` accepts, in bytes (33 MiB): the largest value of the
- * default `limits.maxValueBytes` travels hex-encoded, twice its size, in one packet.
+ * The smallest `max_allowed_packet` `migrate()` accepts, in bytes (22 MiB): the largest value of the
+ * default `limits.maxValueBytes`, encrypted, is a 22,369,700-byte Fernet token, sent as a binary
+ * parameter in one packet (measured on MariaDB 10.11: 21,846 KiB is the least that writes, reads and
+ * rotates it).
  */
-export const MIN_MAX_ALLOWED_PACKET = 33 * 1024 * 1024;
+export const MIN_MAX_ALLOWED_PACKET = 22 * 1024 * 1024;
 /** The oldest servers the library supports, as [major, minor]. */
 const MIN_MARIADB: readonly [number, number] = [10, 11];
 const MIN_MYSQL: readonly [number, number] = [8, 0];
@@ -163,60 +166,66 @@ function compileLifecycleStatements(db: MySql2Database) {
   };
 }
 
-function prepareStatements(db: MySql2Database) {
-  const placeholder = sql.placeholder;
-  return {
-    encryptedRows: db
-      .select(encryptedRowColumns(t))
-      .from(t)
-      .where(encryptedAfter(t))
-      .orderBy(asc(t.id))
-      .limit(placeholder('limit'))
-      .prepare(),
-  };
-}
-
-/** The statements that run inside a transaction, on a connection Drizzle does not manage. */
+/**
+ * The statements that run inside a transaction or stream the table. Like the hot ones they run as
+ * prepared statements: values travel as binary parameters, never hex-encoded in the statement text,
+ * so every path that writes a value fits the same `max_allowed_packet`.
+ */
 function compileStatements(db: MySql2Database) {
   const placeholder = sql.placeholder;
   return {
-    upsert: db
-      .insert(t)
-      .values(insertedRow())
-      .onDuplicateKeyUpdate({ set: replacedOnConflict(t, inserted) })
-      .toSQL(),
-    written: db.select(info).from(t).where(atKey(t)).toSQL(),
-    replaceValue: db
-      .update(t)
-      .set({ value: placeholder('value') as unknown as Uint8Array })
-      .where(atVersion(t))
-      .toSQL(),
+    upsert: bound(
+      db
+        .insert(t)
+        .values(insertedRow())
+        .onDuplicateKeyUpdate({ set: replacedOnConflict(t, inserted) })
+        .toSQL(),
+    ),
+    written: bound(db.select(info).from(t).where(atKey(t)).toSQL()),
+    encryptedRows: bound(
+      db.select(encryptedRowColumns(t)).from(t).where(encryptedAfter(t)).orderBy(asc(t.id)).limit(placeholder('limit')).toSQL(),
+    ),
+    replaceValue: bound(
+      db
+        .update(t)
+        .set({ value: placeholder('value') as unknown as Uint8Array })
+        .where(atVersion(t))
+        .toSQL(),
+    ),
   };
 }
 
-/** Drizzle's own rule for mysql2: dates come back as the server's text, which the columns parse. */
-const typeCast: TypeCast = (field, next) =>
-  field.type === 'TIMESTAMP' || field.type === 'DATETIME' || field.type === 'DATE' ? field.string() : next();
+/**
+ * A per-query `typeCast` that takes every column as mysql2 decodes it by default: a function given
+ * here is the only way to replace a pool-wide `typeCast` function (`typeCast: true` does not). It costs
+ * mysql2's slow path for every field, so it is given only when the host's pool has a `typeCast` of its own.
+ */
+const asReceived: TypeCast = (_field, next) => next();
+
+/** Whether the host's client has a `typeCast` other than mysql2's default (or one that cannot be seen). */
+function hasOwnTypeCast(client: Pool | Connection): boolean {
+  const inner = client as { pool?: { config?: { connectionConfig?: { typeCast?: unknown } } }; connection?: { config?: { typeCast?: unknown } } };
+  return (inner.pool?.config?.connectionConfig?.typeCast ?? inner.connection?.config?.typeCast) !== true;
+}
 
 /**
- * Runs a compiled statement as a server-side prepared statement (mysql2 caches it per connection), on
- * the pool or on one connection. DATETIME columns hold UTC wall-clock time: mysql2 reads them as UTC
- * `Date`s whatever the pool's `timezone` (no statement binds a `Date`: the columns send text).
+ * Runs compiled statements as server-side prepared statements (mysql2 caches them per connection), on
+ * the pool or on one connection. The host's pool options must not change what the library reads, so
+ * each one that could is set here: `typeCast` (when the host has one), `rowsAsArray`, `nestTables`,
+ * `timezone` (DATETIME columns hold UTC wall-clock time; no statement binds a `Date`: the columns send
+ * text). The options mysql2 only ever turns on (`dateStrings`, `supportBigNumbers`, `bigNumberStrings`)
+ * are absorbed by the decoders below, which take dates and numbers as objects or as text.
  */
-async function prepared<T>(client: Pool | Connection, statement: Bound, values: Record<string, unknown>): Promise<T> {
-  const [result] = (await client.execute({ sql: statement.sql, timezone: 'Z', rowsAsArray: false }, statement.bind(values) as never)) as [
-    unknown,
-    FieldPacket[],
-  ];
-  return result as T;
+function statementRunner(typeCast: TypeCast | undefined) {
+  return async function prepared<T>(client: Pool | Connection, statement: Bound, values: Record<string, unknown>): Promise<T> {
+    const options = { sql: statement.sql, timezone: 'Z', rowsAsArray: false, nestTables: false, typeCast, namedPlaceholders: false };
+    const [result] = (await client.execute(options, statement.bind(values) as never)) as [unknown, FieldPacket[]];
+    return result as T;
+  };
 }
 
-/** Runs a compiled statement on one connection. */
-async function execute<T>(connection: Connection, query: Query, values: Record<string, unknown>): Promise<T> {
-  const options: QueryOptions = { sql: query.sql, rowsAsArray: false, typeCast };
-  const [result] = (await connection.query(options, fillPlaceholders(query.params, values))) as [unknown, FieldPacket[]];
-  return result as T;
-}
+/** Query options for the library's plain-text statements (migrations, version probe), immune to the pool's. */
+const TEXT_QUERY = { rowsAsArray: false, nestTables: false, typeCast: asReceived, namedPlaceholders: false } as const;
 
 /*
  * Rows as mysql2 returns them, decoded as the columns of `schema.ts` decode them, written out by hand:
@@ -245,20 +254,24 @@ function decodeInfo(row: RowDataPacket): RowInfo {
   };
 }
 
+function decodeEncryptedRow(row: RowDataPacket): EncryptedRow {
+  return {
+    id: Number(row.id),
+    uuid: utf8(row.uuid),
+    extensionId: utf8(row.extension_id),
+    userId: utf8(row.user_id),
+    resourceType: utf8(row.resource_type),
+    resourceId: utf8(row.resource_id),
+    key: utf8(row.key),
+    version: Number(row.version),
+    value: row.value as Buffer,
+  };
+}
+
 function decodeRow(row: RowDataPacket): Row {
   const decoded = decodeInfo(row) as RowInfo & { value: Uint8Array };
   decoded.value = row.value as Buffer;
   return decoded;
-}
-
-/**
- * Placeholders compared with binary columns, bound as their UTF-8 bytes: the comparison is then bytewise
- * whatever the connection's character set.
- */
-function asBytes(params: Record<string, unknown>): Record<string, unknown> {
-  const bytes: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(params)) bytes[name] = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
-  return bytes;
 }
 
 function errno(error: unknown): number | undefined {
@@ -268,8 +281,10 @@ function errno(error: unknown): number | undefined {
 
 /**
  * A MySQL dialect over the host's mysql2 pool (or connection, or its Drizzle database over either).
- * Works on MySQL 8 and MariaDB 10.11+; the server's `max_allowed_packet` must hold the largest value
- * twice over (values travel hex-encoded): `migrate()` refuses less than `MIN_MAX_ALLOWED_PACKET`.
+ * Works on MySQL 8 and MariaDB 10.11+. The server's `max_allowed_packet` must be at least 22 MiB for
+ * the default 16 MiB − 1 value limit: every statement sends values as binary parameters, and the largest
+ * encrypted value is a 22,369,700-byte token (measured on MariaDB 10.11: 21,846 KiB is the least that
+ * writes, reads and rotates it); `migrate()` refuses less than `MIN_MAX_ALLOWED_PACKET`.
  * @example
  * import mysql2 from 'mysql2/promise';
  * const storage = new ExtensionStorage({ dialect: mysql(mysql2.createPool(process.env.DATABASE_URL!)) });
@@ -278,15 +293,15 @@ export function mysql(client: MysqlClient): Dialect {
   const galera = galeraAware(rawClient(client));
   const pool = connections(galera.client);
   const db = drizzle({ client: pool.client });
-  const statements = prepareStatements(db);
   const hot = compileHotStatements(db);
   const compiled = compileStatements(db);
   const lifecycle = compileLifecycleStatements(db);
   const host = pool.client;
+  const prepared = statementRunner(hasOwnTypeCast(host) ? asReceived : undefined);
   /** Whether the server is MariaDB (which has `INSERT … RETURNING`), asked once at first need. */
   let mariadb: Promise<boolean> | undefined;
   const isMariadb = () =>
-    (mariadb ??= host.query<RowDataPacket[]>('SELECT VERSION() AS `version`').then(
+    (mariadb ??= host.query<RowDataPacket[]>({ sql: 'SELECT VERSION() AS `version`', ...TEXT_QUERY }).then(
       ([rows]) => /mariadb/i.test(String(rows[0]?.version)),
       (error: unknown) => {
         mariadb = undefined;
@@ -346,7 +361,7 @@ export function mysql(client: MysqlClient): Dialect {
         let rows: RowDataPacket[];
         try {
           [rows] = await connection.query<RowDataPacket[]>(
-            { sql: `SELECT GET_LOCK(${LOCK_NAME}, ?) AS \`locked\``, rowsAsArray: false },
+            { sql: `SELECT GET_LOCK(${LOCK_NAME}, ?) AS \`locked\``, ...TEXT_QUERY },
             [MIGRATION_LOCK_SECONDS],
           );
         } catch (error) {
@@ -389,8 +404,8 @@ export function mysql(client: MysqlClient): Dialect {
           return decodeInfo(rows[0]!);
         }
         return pool.transaction(async (connection) => {
-          await execute(connection, compiled.upsert, { ...write });
-          const rows = await execute<RowDataPacket[]>(connection, compiled.written, asBytes(keyParams(write, write.key)));
+          await prepared(connection, compiled.upsert, write as unknown as Record<string, unknown>);
+          const rows = await prepared<RowDataPacket[]>(connection, compiled.written, keyParams(write, write.key));
           if (rows.length !== 1) throw new Error(`the upserted row was not found (${rows.length} rows)`);
           return decodeInfo(rows[0]!);
         });
@@ -415,15 +430,15 @@ export function mysql(client: MysqlClient): Dialect {
       }),
 
     encryptedRows: (afterId: number, limit: number) =>
-      run('read encrypted rows', () => statements.encryptedRows.execute({ afterId, limit }) as Promise<EncryptedRow[]>),
+      run('read encrypted rows', async () => (await prepared<RowDataPacket[]>(host, compiled.encryptedRows, { afterId, limit })).map(decodeEncryptedRow)),
 
-    replaceValues: (updates: readonly { id: number; version: number; value: Uint8Array }[]) =>
+    replaceValues: (updates: readonly ValueReplacement[]) =>
       run('replace values', () =>
         pool.transaction(async (connection) => {
           const stale: number[] = [];
           for (const update of updates) {
             // mysql2 reports the rows matched (CLIENT_FOUND_ROWS), so an unchanged value still counts.
-            const result = await execute<ResultSetHeader>(connection, compiled.replaceValue, { ...update });
+            const result = await prepared<ResultSetHeader>(connection, compiled.replaceValue, { ...update });
             if (result.affectedRows === 0) stale.push(update.id);
           }
           return stale;
@@ -450,6 +465,7 @@ export function mysql(client: MysqlClient): Dialect {
 
     deleteExpired: (now: Date, limit: number) =>
       run('delete expired rows', async () => (await prepared<ResultSetHeader>(host, lifecycle.deleteExpired, { now, limit })).affectedRows),
+    ...transferOperations(db, pool, { run, execute: (connection, query, values) => prepared(connection, bound(query), values) }),
   });
 }
 
@@ -459,7 +475,7 @@ export function mysql(client: MysqlClient): Dialect {
  * @internal Exported for the crash-recovery tests.
  */
 export function migrationSession(connection: Connection): MigrationSession {
-  const query = (statement: string, values?: unknown[]) => connection.query({ sql: statement, rowsAsArray: false }, values);
+  const query = (statement: string, values?: unknown[]) => connection.query({ sql: statement, ...TEXT_QUERY }, values);
   return {
     transactional: false,
     checkDatabase: () => checkDatabase(connection),
@@ -499,7 +515,7 @@ export function migrationSession(connection: Connection): MigrationSession {
 async function checkDatabase(connection: Connection): Promise<void> {
   const [rows] = await connection.query<RowDataPacket[]>({
     sql: 'SELECT VERSION() AS `version`, @@max_allowed_packet AS `packet`, @@character_set_results AS `results`',
-    rowsAsArray: false,
+    ...TEXT_QUERY,
   });
   const { version, packet, results } = rows[0]! as { version: string; packet: number | string; results: string | null };
   const mariadb = /mariadb/i.test(version);
@@ -510,8 +526,8 @@ async function checkDatabase(connection: Connection): Promise<void> {
   }
   if (Number(packet) < MIN_MAX_ALLOWED_PACKET) {
     throw new UnsupportedDatabaseError(
-      `mysql: the server's max_allowed_packet is ${packet} bytes; extension-storage needs at least ${MIN_MAX_ALLOWED_PACKET} (33 MiB): ` +
-        `set max_allowed_packet = 33M or more in the server's configuration (or SET GLOBAL max_allowed_packet)`,
+      `mysql: the server's max_allowed_packet is ${packet} bytes; extension-storage needs at least ${MIN_MAX_ALLOWED_PACKET} (22 MiB): ` +
+        `set max_allowed_packet = 22M or more in the server's configuration (or SET GLOBAL max_allowed_packet)`,
     );
   }
   if (results !== null && results !== 'utf8mb4' && results !== 'binary') {

@@ -6,7 +6,7 @@
  */
 import { bigint, boolean, customType, datetime, index, int, mysqlTable, uniqueIndex } from 'drizzle-orm/mysql-core';
 
-/** Strings travel as their UTF-8 bytes (hex literals), never escaped in the connection's character set. */
+/** Strings travel as their UTF-8 bytes (binary parameters of prepared statements), never escaped in the connection's character set. */
 const toUtf8 = (value: string | null) => (value === null ? null : Buffer.from(value, 'utf8')) as Buffer;
 const fromUtf8 = (value: Buffer | string) => (Buffer.isBuffer(value) ? value.toString('utf8') : String(value));
 

@@ -19,7 +19,8 @@ export type PgliteClient = PGlite | { readonly $client: PGlite };
  * const storage = new ExtensionStorage({ dialect: pglite(new PGlite('./data')) });
  */
 export function pglite(client: PgliteClient): Dialect {
-  return pgDatabaseDialect('pglite', drizzle({ client: rawClient(client) }) as unknown as AnyPgDatabase);
+  // PGlite's protocol parser decodes text with a default TextDecoder, which drops a leading U+FEFF.
+  return pgDatabaseDialect('pglite', drizzle({ client: rawClient(client) }) as unknown as AnyPgDatabase, { textDropsBom: true });
 }
 
 function rawClient(client: PgliteClient): PGlite {

@@ -4,15 +4,14 @@
  * wrapping live here once.
  * @module
  */
-import { asc, count, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, sql, type Column, type SQL } from 'drizzle-orm';
 import { pgTable, text, timestamp, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import type { Dialect, EncryptedRow, QuotaLimits, Row, RowInfo, RowQuery, RowSet, RowWrite, Scope } from '../../dialect.js';
+import type { Dialect, EncryptedRow, Row, RowInfo, QuotaLimits, RowQuery, RowSet, RowWrite, Scope, ValueReplacement } from '../../dialect.js';
 import { DatabaseError, ExtensionStorageError, NotMigratedError, UnsupportedDatabaseError } from '../../errors.js';
 import { atKey, keyParams, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toUsage } from '../shared/lifecycle.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import {
-  atVersion,
   encryptedAfter,
   encryptedRowColumns,
   excluded,
@@ -24,6 +23,7 @@ import {
 } from '../shared/statements.js';
 import { migrations } from './migrations.js';
 import { extensionStorage as t, extensionStorageUsage as u } from './schema.js';
+import { transferOperations } from './transfer.js';
 
 /** A Drizzle pg database of any driver (postgres.js, PGlite, …). */
 export type AnyPgDatabase = PgDatabase<PgQueryResultHKT, Record<string, unknown>>;
@@ -40,7 +40,23 @@ const ledger = pgTable(LEDGER_TABLE, {
   appliedAt: timestamp('applied_at', { precision: 3, withTimezone: true, mode: 'date' }).notNull(),
 });
 
-const info = infoColumns(t);
+/** What differs between the drivers a pg database dialect runs on. */
+export interface PgDriverTraits {
+  /**
+   * The driver decodes text with a `TextDecoder` that drops a leading U+FEFF (PGlite): text columns are
+   * then read as their UTF-8 bytes and decoded here, so a stored text comes back unchanged.
+   */
+  readonly textDropsBom: boolean;
+}
+
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** `columns`, with each text column read as `convert_to(column, 'UTF8')` and decoded keeping a U+FEFF. */
+function textAsBytes<T extends Record<string, Column>>(columns: T): T {
+  const read = (column: Column): Column | SQL.Aliased | SQL =>
+    column.getSQLType().startsWith('text') ? sql`convert_to(${column}, 'UTF8')`.mapWith((bytes: Uint8Array) => utf8.decode(bytes)) : column;
+  return Object.fromEntries(Object.entries(columns).map(([name, column]) => [name, read(column)])) as unknown as T;
+}
 
 /** The oldest PostgreSQL the library supports (`server_version_num`). */
 export const MIN_SERVER_VERSION = 100000;
@@ -88,11 +104,13 @@ async function checkDatabase(name: string, tx: AnyPgDatabase): Promise<void> {
  * Every hot statement, prepared once per dialect instance. Each has its own stable name: with
  * postgres.js only a named Drizzle statement is prepared server-side (and reused per connection).
  */
-function prepareStatements(db: AnyPgDatabase) {
+function prepareStatements(db: AnyPgDatabase, traits: PgDriverTraits) {
   const placeholder = sql.placeholder;
   const name = (statement: string) => `extension_storage_${statement}`;
+  const read = <T extends Record<string, Column>>(columns: T) => (traits.textDropsBom ? textAsBytes(columns) : columns);
+  const info = read(infoColumns(t));
   return {
-    get: db.select(rowColumns(t)).from(t).where(atKey(t)).prepare(name('get')),
+    get: db.select(read(rowColumns(t))).from(t).where(atKey(t)).prepare(name('get')),
     upsert: db
       .insert(t)
       .values(insertedRow())
@@ -117,7 +135,7 @@ function prepareStatements(db: AnyPgDatabase) {
         .prepare(name(`count_${index}`)),
     ),
     encryptedRows: db
-      .select(encryptedRowColumns(t))
+      .select(read(encryptedRowColumns(t)))
       .from(t)
       .where(encryptedAfter(t))
       .orderBy(asc(t.id))
@@ -149,14 +167,48 @@ function prepareLifecycleStatements(db: AnyPgDatabase) {
   };
 }
 
-/** The statement that replaces one value inside `replaceValues`' transaction (on that transaction's connection). */
-function prepareReplaceValue(tx: AnyPgDatabase) {
-  return tx
+/** Bytes of values sent in one `replaceValues` statement (at least one row per statement). */
+const REPLACE_BYTES_PER_STATEMENT = 32 * 1024 * 1024;
+/** Rows in one `replaceValues` statement: three parameters each, within the protocol's 65,535. */
+const REPLACE_ROWS_PER_STATEMENT = 1000;
+
+/**
+ * Replaces the values of `updates` in one statement, each row only while it still has the uuid and
+ * version read and is encrypted; returns the uuids replaced. One autocommit statement, not a
+ * transaction: postgres.js 3.4.9 crashes the process when a backend dies inside `sql.begin()` (its
+ * automatic ROLLBACK is written to the closed socket, porsager/postgres#1208), and a statement is
+ * atomic on its own.
+ */
+async function replaceInOneStatement(db: AnyPgDatabase, updates: readonly ValueReplacement[]): Promise<Set<string>> {
+  const rows = sql.join(
+    updates.map((update) => sql`(${update.uuid}::uuid, ${update.version}::integer, ${update.value}::bytea)`),
+    sql`, `,
+  );
+  const replaced = await db
     .update(t)
-    .set({ value: sql.placeholder('value') as unknown as Uint8Array })
-    .where(atVersion(t))
-    .returning({ id: t.id })
-    .prepare('extension_storage_replace_value');
+    .set({ value: sql`replacement.value` as unknown as Uint8Array })
+    .from(sql`(values ${rows}) as replacement (uuid, version, value)`)
+    .where(and(eq(t.uuid, sql`replacement.uuid`), eq(t.version, sql`replacement.version`), eq(t.isEncrypted, true)))
+    .returning({ uuid: t.uuid });
+  return new Set(replaced.map((row) => row.uuid));
+}
+
+/** `updates` in runs that each fit one `replaceValues` statement. */
+function statementsOf(updates: readonly ValueReplacement[]): ValueReplacement[][] {
+  const runs: ValueReplacement[][] = [];
+  let run: ValueReplacement[] = [];
+  let bytes = 0;
+  for (const update of updates) {
+    if (run.length > 0 && (run.length === REPLACE_ROWS_PER_STATEMENT || bytes + update.value.byteLength > REPLACE_BYTES_PER_STATEMENT)) {
+      runs.push(run);
+      run = [];
+      bytes = 0;
+    }
+    run.push(update);
+    bytes += update.value.byteLength;
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
 }
 
 /** The migrator's view of one migration transaction. */
@@ -191,8 +243,8 @@ function migrationSession(name: string, tx: AnyPgDatabase): MigrationSession {
  * @example
  * const dialect = pgDatabaseDialect('pglite', drizzle({ client: new PGlite() }));
  */
-export function pgDatabaseDialect(name: string, db: AnyPgDatabase): Dialect {
-  const statements = prepareStatements(db);
+export function pgDatabaseDialect(name: string, db: AnyPgDatabase, traits: PgDriverTraits = { textDropsBom: false }): Dialect {
+  const statements = prepareStatements(db, traits);
   const lifecycle = prepareLifecycleStatements(db);
 
   /** Runs one operation and wraps driver errors. */
@@ -253,17 +305,14 @@ export function pgDatabaseDialect(name: string, db: AnyPgDatabase): Dialect {
     encryptedRows: (afterId: number, limit: number) =>
       run('read encrypted rows', () => statements.encryptedRows.execute({ afterId, limit }) as Promise<EncryptedRow[]>),
 
-    replaceValues: (updates: readonly { id: number; version: number; value: Uint8Array }[]) =>
+    replaceValues: (updates: readonly ValueReplacement[]) =>
       run('replace values', async () => {
-        if (updates.length === 0) return [];
-        return db.transaction(async (tx) => {
-          const replaceValue = prepareReplaceValue(tx);
-          const skipped: number[] = [];
-          for (const update of updates) {
-            if ((await replaceValue.execute(update)).length === 0) skipped.push(update.id);
-          }
-          return skipped;
-        });
+        const skipped: number[] = [];
+        for (const group of statementsOf(updates)) {
+          const replaced = await replaceInOneStatement(db, group);
+          for (const update of group) if (!replaced.has(update.uuid)) skipped.push(update.id);
+        }
+        return skipped;
       }),
 
     usage: (extensionId: string) =>
@@ -279,5 +328,6 @@ export function pgDatabaseDialect(name: string, db: AnyPgDatabase): Dialect {
 
     deleteExpired: (now: Date, limit: number) =>
       run('delete expired rows', async () => (await lifecycle.deleteExpired.execute({ now, limit })).length),
+    ...transferOperations(db, run),
   });
 }

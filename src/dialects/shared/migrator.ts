@@ -10,6 +10,7 @@
  * @module
  */
 import type { Migration } from '../../dialect.js';
+import { sanitizeDriverError } from '../../driver-error.js';
 import { ExtensionStorageError } from '../../errors.js';
 
 /** The name of the library's migrations table on every dialect. */
@@ -119,6 +120,6 @@ async function step(dialect: string, tag: string, verb: string, run: () => Promi
     await run();
   } catch (error) {
     if (error instanceof ExtensionStorageError) throw error;
-    throw new ExtensionStorageError('MIGRATION', `${dialect}: could not ${verb} migration ${tag}`, { cause: error });
+    throw new ExtensionStorageError('MIGRATION', `${dialect}: could not ${verb} migration ${tag}`, { cause: sanitizeDriverError(error) });
   }
 }

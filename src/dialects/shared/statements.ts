@@ -28,7 +28,7 @@ function pick<T, K extends keyof T>(t: T, keys: readonly K[]): Pick<T, K> {
 }
 
 const INFO = ['id', 'uuid', 'key', 'valueType', 'category', 'description', 'isEncrypted', 'size', 'version', 'createdAt', 'updatedAt', 'createdBy', 'updatedBy'] as const;
-const ENCRYPTED_ROW = ['id', 'extensionId', 'userId', 'resourceType', 'resourceId', 'key', 'version', 'value'] as const;
+const ENCRYPTED_ROW = ['id', 'uuid', 'extensionId', 'userId', 'resourceType', 'resourceId', 'key', 'version', 'value'] as const;
 
 /** The columns of a `RowInfo`: everything but the value. */
 export function infoColumns<T extends StorageColumns>(t: T): Pick<T, (typeof INFO)[number]> {
@@ -97,9 +97,12 @@ export function encryptedAfter(t: StorageColumns): SQL {
   return and(eq(t.isEncrypted, true), gt(t.id, sql.placeholder('afterId'))) as SQL;
 }
 
-/** One row, only while it still has the version read. Placeholders: id, version. */
+/**
+ * One encrypted row, only while it still has the version read. Keyed on the uuid, never on the id:
+ * SQLite hands a deleted row's id to the next insert. Placeholders: uuid, version.
+ */
 export function atVersion(t: StorageColumns): SQL {
-  return and(eq(t.id, sql.placeholder('id')), eq(t.version, sql.placeholder('version'))) as SQL;
+  return and(eq(t.uuid, sql.placeholder('uuid')), eq(t.version, sql.placeholder('version')), eq(t.isEncrypted, true)) as SQL;
 }
 
 /** `excluded."column"`: the proposed row in SQLite's and PostgreSQL's `ON CONFLICT DO UPDATE`. */

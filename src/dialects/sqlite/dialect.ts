@@ -6,7 +6,7 @@
 import type { Database as BetterSqliteDatabase } from 'better-sqlite3';
 import { asc, count, eq, gt, inArray, sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import type { Dialect, EncryptedRow, QuotaLimits, Row, RowInfo, RowQuery, RowSet, RowWrite, Scope } from '../../dialect.js';
+import type { Dialect, EncryptedRow, Row, RowInfo, QuotaLimits, RowQuery, RowSet, RowWrite, Scope, ValueReplacement } from '../../dialect.js';
 import { DatabaseError, NotMigratedError, UnsupportedDatabaseError, ValidationError } from '../../errors.js';
 import { atKey, keyParams, lazy, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toUsage } from '../shared/lifecycle.js';
@@ -24,6 +24,7 @@ import {
 } from '../shared/statements.js';
 import { migrations } from './migrations.js';
 import { extensionStorage as t, extensionStorageUsage as u } from './schema.js';
+import { transferOperations } from './transfer.js';
 
 /** What `sqlite()` accepts: the host's better-sqlite3 database, or its Drizzle database over one. */
 export type SqliteClient = BetterSqliteDatabase | BetterSQLite3Database<Record<string, unknown>>;
@@ -121,6 +122,16 @@ export function sqlite(client: SqliteClient): Dialect {
     }
   }
 
+  const busyWait = busyWaitSwitch(raw);
+
+  /**
+   * Runs one operation that takes the write lock. `run` waits between attempts on timers, so the event
+   * loop runs meanwhile; SQLite's own busy wait (better-sqlite3 sets 5 s by default) would block it, so
+   * it is off while the statements run. Reads keep the host's setting: in WAL mode they take no lock
+   * (in rollback-journal mode they may wait for another process's commit), and they are the hot path.
+   */
+  const writing = <T>(operation: string, body: () => T): Promise<T> => run(operation, () => busyWait.off(body));
+
   const migrationSession: MigrationSession = {
     transactional: true,
     alreadyDone: () => false,
@@ -154,7 +165,7 @@ export function sqlite(client: SqliteClient): Dialect {
 
   /** Holds SQLite's write lock for the whole migration, so concurrent starts apply it once. */
   async function locked(body: (session: MigrationSession) => Promise<void>): Promise<void> {
-    await run('migration lock', () => raw.exec('BEGIN IMMEDIATE'));
+    await writing('migration lock', () => raw.exec('BEGIN IMMEDIATE'));
     try {
       await body(migrationSession);
       // COMMIT waits for readers of other processes to finish (rollback journal): retried like a write.
@@ -176,12 +187,12 @@ export function sqlite(client: SqliteClient): Dialect {
       run('get', () => prepared().get.get(keyParams(scope, key)) as Row | undefined),
 
     upsert: (write: RowWrite) =>
-      run('upsert', () => {
+      writing('upsert', () => {
         return prepared().upsert.get({ ...write, value: toBuffer(write.value) }) as RowInfo;
       }),
 
     delete: (scope: Scope, key: string) =>
-      run('delete', () => prepared().delete.run(keyParams(scope, key)).changes > 0),
+      writing('delete', () => prepared().delete.run(keyParams(scope, key)).changes > 0),
 
     list: (scope: Scope, query: RowQuery, limit: number) =>
       run('list', () => prepared().list[shapeIndex(query)]!().all(queryParams(scope, query, limit)) as RowInfo[]),
@@ -192,8 +203,8 @@ export function sqlite(client: SqliteClient): Dialect {
     encryptedRows: (afterId: number, limit: number) =>
       run('read encrypted rows', () => prepared().encryptedRows.all({ afterId, limit }) as EncryptedRow[]),
 
-    replaceValues: (updates: readonly { id: number; version: number; value: Uint8Array }[]) =>
-      run('replace values', () =>
+    replaceValues: (updates: readonly ValueReplacement[]) =>
+      writing('replace values', () =>
         raw.transaction(() =>
           updates
             .filter((update) => prepared().replaceValue.run({ ...update, value: toBuffer(update.value) }).changes === 0)
@@ -213,7 +224,35 @@ export function sqlite(client: SqliteClient): Dialect {
 
     deleteExpired: (now: Date, limit: number) =>
       run('delete expired rows', () => preparedLifecycle().deleteExpired.run({ now: now.getTime(), limit }).changes),
+    ...transferOperations(db, raw, run, toBuffer),
   });
+}
+
+/**
+ * Turns SQLite's busy wait off around a synchronous body and back to the host's setting after it. Nothing
+ * else can run on the connection in between, so the host never sees the change.
+ */
+function busyWaitSwitch(raw: BetterSqliteDatabase) {
+  type Statement = { run(): unknown };
+  const current = raw.prepare('PRAGMA busy_timeout').pluck();
+  // Preparing a setting PRAGMA already applies it: prepared at first use, when it is wanted anyway.
+  let none: Statement | undefined;
+  // A PRAGMA takes no parameters: one statement per setting to restore, almost always a single one.
+  const restore = new Map<number, Statement>();
+  return {
+    off<T>(body: () => T): T {
+      const timeout = current.get() as number;
+      if (timeout === 0) return body();
+      (none ??= raw.prepare('PRAGMA busy_timeout = 0')).run();
+      try {
+        return body();
+      } finally {
+        let statement = restore.get(timeout);
+        if (statement === undefined) restore.set(timeout, (statement = raw.prepare(`PRAGMA busy_timeout = ${Math.trunc(timeout)}`)));
+        statement.run();
+      }
+    },
+  };
 }
 
 function rawClient(client: SqliteClient): BetterSqliteDatabase {

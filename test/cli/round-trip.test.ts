@@ -1,0 +1,98 @@
+/**
+ * Moving a host between databases with export and import: SQLite → PostgreSQL → MariaDB → SQLite gives
+ * back identical entries (values, metadata, versions, timestamps, authors, tokens), and the tokens
+ * still decrypt in every database on the way.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, inject, it } from 'vitest';
+import type { ExtensionStorage } from '../../src/index.js';
+import { cli, freshDatabase, readJsonLines, removeTempFolders, type TestDatabase } from './helpers.js';
+
+const KEY = 'round trip secret';
+const pgUrl = inject('pgUrl');
+const mysqlUrl = inject('mysqlUrl');
+const folder = mkdtempSync(join(tmpdir(), 'extension-storage-round-trip-'));
+afterAll(() => {
+  rmSync(folder, { recursive: true, force: true });
+  removeTempFolders();
+});
+
+const big = Uint8Array.from({ length: 300 * 1024 }, (_, i) => (i * 31) % 256);
+
+/** What each entry must read back as, in every database. */
+const expected: { user: number | null; resource: [string, string] | null; key: string; value: Uint8Array | string }[] = [
+  { user: null, resource: null, key: 'config', value: '{"theme":"dark"}' },
+  { user: 42, resource: null, key: 'token', value: 'hunter2' },
+  { user: null, resource: ['dashboard', '3f1c5a2e-8b7d-4c6a-9e0f-1a2b3c4d5e6f'], key: 'state/ünïcode ✓', value: big },
+  { user: 7, resource: null, key: 'empty', value: '' },
+  { user: null, resource: ['chart', '12'], key: 'secret blob', value: Uint8Array.from([0, 255, 10, 13]) },
+];
+
+async function seed(storage: ExtensionStorage): Promise<void> {
+  await storage.migrate();
+  const ext = (user: number | null) => storage.extension('acme.move', { user: user === null ? null : { id: user } });
+  await ext(null).global.set('config', '{"theme":"light"}', { valueType: 'application/json', category: 'settings', description: 'line one\nline two' });
+  await ext(null).global.set('config', '{"theme":"dark"}', { valueType: 'application/json', category: 'settings', description: 'line one\nline two' });
+  await ext(42).user.set('token', 'hunter2', { encrypt: true, category: 'credentials' });
+  await ext(5).resource('dashboard', '3F1C5A2E-8B7D-4C6A-9E0F-1A2B3C4D5E6F').set('state/ünïcode ✓', big, { encrypt: true });
+  await ext(7).user.set('empty', '');
+  await storage.extension('acme.move').resource('chart', 12).set('secret blob', Uint8Array.from([0, 255, 10, 13]), { encrypt: true, valueType: 'image/x-test; q="a b"' });
+}
+
+async function readsBack(storage: ExtensionStorage): Promise<void> {
+  for (const entry of expected) {
+    const ext = storage.extension('acme.move', { user: entry.user === null ? null : { id: entry.user } });
+    const scope = entry.resource ? ext.resource(entry.resource[0], entry.resource[1]) : entry.user === null ? ext.global : ext.user;
+    const value = await scope.getValue(entry.key);
+    expect(value, entry.key).toEqual(typeof entry.value === 'string' ? new TextEncoder().encode(entry.value) : entry.value);
+  }
+}
+
+async function move(from: TestDatabase, to: TestDatabase, file: string): Promise<void> {
+  const exported = await cli(['export', '--db', from.url, '--out', file]);
+  expect(exported.code, exported.stderr).toBe(0);
+  const migrated = await cli(['migrate', '--db', to.url]);
+  expect(migrated.code, migrated.stderr).toBe(0);
+  const imported = await cli(['import', '--db', to.url, '--in', file]);
+  expect(imported, imported.stderr).toMatchObject({ code: 0, stdout: `inserted ${expected.length}, replaced 0, skipped 0\n` });
+}
+
+it.skipIf(!pgUrl || !mysqlUrl)(
+  'SQLite → PostgreSQL → MariaDB → SQLite gives identical entries whose tokens still decrypt',
+  async () => {
+    const databases: TestDatabase[] = [];
+    try {
+      const source = await freshDatabase('sqlite');
+      databases.push(source);
+      await seed(source.storage(KEY));
+      const pg = await freshDatabase('postgres', pgUrl);
+      databases.push(pg);
+      const maria = await freshDatabase('mysql', mysqlUrl);
+      databases.push(maria);
+      const target = await freshDatabase('sqlite');
+      databases.push(target);
+
+      const files = ['sqlite', 'postgres', 'mariadb', 'sqlite-again'].map((name) => join(folder, `${name}.jsonl`));
+      await move(source, pg, files[0]!);
+      await readsBack(pg.storage(KEY));
+      await move(pg, maria, files[1]!);
+      await readsBack(maria.storage(KEY));
+      await move(maria, target, files[2]!);
+      await readsBack(target.storage(KEY));
+      expect((await cli(['export', '--db', target.url, '--out', files[3]!])).code).toBe(0);
+
+      const first = readJsonLines(files[0]!);
+      expect(first).toHaveLength(expected.length);
+      expect(first[0]).toMatchObject({ version: 2, category: 'settings', description: 'line one\nline two', createdBy: null });
+      expect(first[1]).toMatchObject({ encrypted: true, createdBy: '42', userId: '42' });
+      for (const file of files.slice(1)) expect(readJsonLines(file)).toEqual(first);
+      // Byte for byte: the same lines in the same order.
+      expect(readFileSync(files[3]!, 'utf8')).toBe(readFileSync(files[0]!, 'utf8'));
+    } finally {
+      for (const database of databases) await database.close();
+    }
+  },
+  180_000,
+);
