@@ -9,7 +9,7 @@ import { EncryptionKeyMissingError, ValidationError } from './errors.js';
 import { listingRange } from './key-range.js';
 import { GET_JSON_OPTIONS, LIST_FILTER, LIST_OPTIONS, SET_JSON_OPTIONS, SET_OPTIONS } from './option-names.js';
 import { quotaRefusal, type QuotaRecorder } from './quota.js';
-import type { Authorize } from './authorization.js';
+import { authorizationRequest, checkAuthorized, type Authorize, type StorageAction } from './authorization.js';
 import type { RowCipher } from './row-cipher.js';
 import { conform } from './schema-check.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
@@ -69,7 +69,8 @@ export class ScopeHandle {
   /** The entry with its value, or `null`. */
   async get(key: string): Promise<Entry | null> {
     const checkedKey = validate.key(key);
-    const { scope } = this.#resolve();
+    const { scope, userId } = this.#resolve();
+    if (this.#context.authorize) await this.#authorize('read', scope, userId, checkedKey);
     const row = await this.#context.dialect.get(scope, checkedKey);
     if (row === undefined) return null;
     const { cipher } = this.#context;
@@ -121,6 +122,7 @@ export class ScopeHandle {
     const description = validate.description(options.description);
     const encrypt = validate.flag('encrypt', options.encrypt);
     const { scope, userId } = this.#resolve();
+    if (this.#context.authorize) await this.#authorize('write', scope, userId, checkedKey);
     const stored = encrypt ? requireCipher(this.#context.cipher, 'write').encrypt(scope, checkedKey, bytes) : bytes;
     const { dialect, quota } = this.#context;
     const recording = quota.record(dialect, scope.extensionId);
@@ -173,7 +175,9 @@ export class ScopeHandle {
   /** Removes an entry; `true` when there was one. */
   async delete(key: string): Promise<boolean> {
     const checkedKey = validate.key(key);
-    return this.#context.dialect.delete(this.#resolve().scope, checkedKey);
+    const { scope, userId } = this.#resolve();
+    if (this.#context.authorize) await this.#authorize('delete', scope, userId, checkedKey);
+    return this.#context.dialect.delete(scope, checkedKey);
   }
 
   /**
@@ -186,7 +190,7 @@ export class ScopeHandle {
   async list(listOptions?: ListOptions): Promise<Page> {
     const options = validate.options('options', listOptions, LIST_OPTIONS);
     const limit = validate.limit(options.limit ?? DEFAULT_PAGE_SIZE);
-    const filter = this.#filter(options);
+    const filter = await this.#filter(options);
     const afterKey = options.cursor === undefined || options.cursor === null ? null : decodeCursor(filter, options.cursor);
     const range = listingRange(filter.prefix, afterKey);
     const rows = await this.#context.dialect.list(filter.scope, { category: filter.category, range }, limit + 1);
@@ -197,14 +201,22 @@ export class ScopeHandle {
 
   /** How many entries `list` with the same filters would return across all pages. */
   async count(filter?: ListFilter): Promise<number> {
-    const context = this.#filter(validate.options('filter', filter, LIST_FILTER));
+    const context = await this.#filter(validate.options('filter', filter, LIST_FILTER));
     return this.#context.dialect.count(context.scope, { category: context.category, range: listingRange(context.prefix, null) });
   }
 
-  #filter(filter: ListFilter): CursorContext {
+  /** The listing's scope and filters, after the host's hook allowed `list` there. */
+  async #filter(filter: ListFilter): Promise<CursorContext> {
     const category = validate.category(filter.category);
     const prefix = filter.prefix === undefined ? '' : validate.prefix(filter.prefix);
-    return { scope: this.#resolve().scope, category, prefix };
+    const { scope, userId } = this.#resolve();
+    if (this.#context.authorize) await this.#authorize('list', scope, userId);
+    return { scope, category, prefix };
+  }
+
+  /** Asks the host's hook (callers check that there is one); `FORBIDDEN` unless it allows. */
+  #authorize(action: StorageAction, scope: Scope, userId: string | null, key?: string): Promise<void> {
+    return checkAuthorized(this.#context.authorize!, authorizationRequest(action, scope, userId, key));
   }
 }
 

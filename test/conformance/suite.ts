@@ -10,6 +10,7 @@ import { integrityCases } from './integrity.cases.js';
 import type { DialectFactory, Harness } from './harness.js';
 import { migrationCases } from './migration.cases.js';
 import { modelCases } from './model.cases.js';
+import { authorizationCases } from './authorization.cases.js';
 import { lifecycleCases } from './lifecycle.cases.js';
 import { orderingCases } from './ordering.cases.js';
 import { transferCases } from './transfer.cases.js';
@@ -61,6 +62,7 @@ export function conformance(factory: DialectFactory): void {
     modelCases(context);
     migrationCases(context);
     lifecycleCases(context);
+    authorizationCases(context);
     transferCases(context);
   });
   if (unavailable !== null) {
