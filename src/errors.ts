@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'ENCRYPTION_KEY_MISSING'
   | 'DECRYPTION_FAILED'
   | 'MIGRATION'
-  | 'DATABASE';
+  | 'DATABASE'
+  | 'CONFLICT';
 
 /**
  * Base class of every error this library throws.
@@ -71,5 +72,26 @@ export class EncryptionKeyMissingError extends ExtensionStorageError {
 export class DecryptionFailedError extends ExtensionStorageError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('DECRYPTION_FAILED', message, options);
+  }
+}
+
+/**
+ * A conditional write found the entry in another state than asked for (`ifVersion`, `ifAbsent`,
+ * `ifMatch`), or the database aborted a transaction to break a deadlock or a serialization failure.
+ * Nothing was written.
+ */
+export class ConflictError extends ExtensionStorageError {
+  /** The entry's version when the condition failed; `null` when there was no entry (or it is unknown). */
+  readonly currentVersion: number | null;
+  /**
+   * `true` when running the same thing again may succeed (the database aborted a transaction);
+   * `false` when the stored entry itself failed the condition (read it again first).
+   */
+  readonly retryable: boolean;
+
+  constructor(message: string, details: { currentVersion: number | null; retryable: boolean; cause?: unknown }) {
+    super('CONFLICT', message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.currentVersion = details.currentVersion;
+    this.retryable = details.retryable;
   }
 }

@@ -6,10 +6,11 @@ import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import { ExtensionStorage, type Dialect, type ExtensionStorageOptions } from '../../src/index.js';
 import { coreCases } from './core.cases.js';
 import { encryptionCases } from './encryption.cases.js';
-import type { DialectFactory, Harness } from './harness.js';
+import type { DialectFactory, Harness, HostTransaction } from './harness.js';
 import { migrationCases } from './migration.cases.js';
 import { modelCases } from './model.cases.js';
 import { orderingCases } from './ordering.cases.js';
+import { writesCases } from './writes.cases.js';
 
 /** What the case files get: the dialect under test and a way to build storages over it. */
 export interface SuiteContext {
@@ -17,6 +18,10 @@ export interface SuiteContext {
   dialect(): Dialect;
   /** Names of the tables in the database under test. */
   tables(): Promise<string[]>;
+  /** The ways a host opens its own transaction on the database under test. */
+  hosts(): Readonly<Record<string, HostTransaction>>;
+  /** Another dialect over the same database on connections of its own, or `null`. */
+  peer: Harness['peer'];
   storage(options?: Omit<ExtensionStorageOptions, 'dialect'>): ExtensionStorage;
   /** `it`, unless the dialect declared it skips this test (then `it.skip`, with the reason in the name). */
   readonly test: (name: string, body: () => Promise<void>, timeout?: number) => void;
@@ -41,6 +46,8 @@ export function conformance(factory: DialectFactory): void {
       name: factory.name,
       dialect: () => harness.dialect,
       tables: () => harness.tables(),
+      hosts: () => harness.hosts,
+      peer: () => harness.peer(),
       storage: (options = {}) => new ExtensionStorage({ ...options, dialect: harness.dialect }),
       test: (name, body, timeout) => {
         const reason = factory.skips?.[name];
@@ -52,6 +59,7 @@ export function conformance(factory: DialectFactory): void {
     orderingCases(context);
     encryptionCases(context);
     modelCases(context);
+    writesCases(context);
     migrationCases(context);
   });
   if (unavailable !== null) {

@@ -4,19 +4,23 @@
  * wrapping live here once.
  * @module
  */
-import { asc, count, eq, sql } from 'drizzle-orm';
-import { pgTable, text, timestamp, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import type { Dialect, EncryptedRow, Row, RowInfo, RowQuery, RowWrite, Scope } from '../../dialect.js';
-import { DatabaseError, ExtensionStorageError } from '../../errors.js';
-import { atKey, keyParams, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
+import { and, asc, count, eq, is, sql, type SQL } from 'drizzle-orm';
+import { PgTransaction, pgTable, text, timestamp, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { CounterWrite, Dialect, EncryptedRow, Expected, Row, RowInfo, RowQuery, RowWrite, Scope } from '../../dialect.js';
+import { ConflictError, DatabaseError, ExtensionStorageError, ValidationError } from '../../errors.js';
+import { atKey, inScope, keyParams, lazy, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import {
+  atKeyExpected,
   atVersion,
   encryptedAfter,
   encryptedRowColumns,
   excluded,
+  incrementedColumns,
   infoColumns,
   insertedRow,
+  MAX_COUNTER,
+  replacedColumns,
   replacedOnConflict,
   rowColumns,
   scopedKey,
@@ -80,7 +84,104 @@ function prepareStatements(db: AnyPgDatabase) {
       .orderBy(asc(t.id))
       .limit(placeholder('limit'))
       .prepare(name('encrypted_rows')),
+    ...prepareConditionalStatements(db),
   };
+}
+
+/**
+ * The stored value as a bigint, or NULL when it is not the plain decimal text of one (at most 16
+ * digits and an optional `-`), or is encrypted. `encode(…, 'escape')` keeps digits as they are and
+ * escapes any other byte, so the pattern sees every byte.
+ */
+const storedInteger = (() => {
+  const text = sql`encode(${t.value}, 'escape')`;
+  return sql`(case when not ${t.isEncrypted} and octet_length(${t.value}) between 1 and 17 and ${text} ~ '^-?[0-9]+$' then ${text}::bigint end)`;
+})();
+
+/** The conditional statements, batches and the counter, each prepared on first use. Keys of a batch travel as one array. */
+function prepareConditionalStatements(db: AnyPgDatabase) {
+  const placeholder = sql.placeholder;
+  const name = (statement: string) => `extension_storage_${statement}`;
+  const inKeys: SQL = and(inScope(t), sql`${t.key} = any(${placeholder('keys')}::text[])`) as SQL;
+  const sum = sql`(${storedInteger} + ${placeholder('by')}::bigint)`;
+  const replaceIf = (withUuid: boolean) =>
+    db
+      .update(t)
+      .set(replacedColumns(t))
+      .where(atKeyExpected(t, withUuid))
+      .returning(info)
+      .prepare(name(`replace_if_${withUuid ? 'match' : 'version'}`));
+  const deleteIf = (withUuid: boolean) =>
+    db
+      .delete(t)
+      .where(atKeyExpected(t, withUuid))
+      .returning({ id: t.id })
+      .prepare(name(`delete_if_${withUuid ? 'match' : 'version'}`));
+  return {
+    insertIfAbsent: lazy(() =>
+      db.insert(t).values(insertedRow()).onConflictDoNothing({ target: scopedKey(t) }).returning(info).prepare(name('insert_if_absent')),
+    ),
+    replaceIf: [lazy(() => replaceIf(false)), lazy(() => replaceIf(true))],
+    deleteIf: [lazy(() => deleteIf(false)), lazy(() => deleteIf(true))],
+    increment: lazy(() =>
+      db
+        .insert(t)
+        .values(insertedRow())
+        .onConflictDoUpdate({
+          target: scopedKey(t),
+          set: incrementedColumns(t, excluded, sql`convert_to((${sum})::text, 'UTF8')`, sql`octet_length((${sum})::text)`),
+          setWhere: sql`abs(${sum}) <= ${MAX_COUNTER}`,
+        })
+        .returning(rowColumns(t))
+        .prepare(name('increment')),
+    ),
+    getMany: lazy(() => db.select(rowColumns(t)).from(t).where(inKeys).prepare(name('get_many'))),
+    deleteMany: lazy(() => db.delete(t).where(inKeys).returning({ id: t.id }).prepare(name('delete_many'))),
+  };
+}
+
+/** A `RowWrite`'s placeholders, with a conditional write's expectation. */
+function writeParams(write: RowWrite, expected?: Expected): Record<string, unknown> {
+  return {
+    uuid: write.uuid,
+    extensionId: write.extensionId,
+    userId: write.userId,
+    resourceType: write.resourceType,
+    resourceId: write.resourceId,
+    key: write.key,
+    value: write.value,
+    valueType: write.valueType,
+    category: write.category,
+    description: write.description,
+    isEncrypted: write.isEncrypted,
+    size: write.size,
+    now: write.now,
+    writtenBy: write.writtenBy,
+    expectedVersion: expected?.version,
+    expectedUuid: expected?.uuid,
+  };
+}
+
+/** SQLSTATEs after which the transaction was aborted and may simply run again. */
+const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
+
+/** The SQLSTATE of a driver error (Drizzle wraps it in a `DrizzleQueryError`). */
+function sqlState(error: unknown): unknown {
+  const { code, cause } = (error ?? {}) as { code?: unknown; cause?: unknown };
+  return code ?? (cause as { code?: unknown } | undefined)?.code;
+}
+
+/** A driver error as the library reports it: a retryable `CONFLICT`, or `DATABASE`. */
+function wrapped(name: string, operation: string, error: unknown): ExtensionStorageError {
+  if (error instanceof ExtensionStorageError) return error;
+  if (RETRYABLE_SQLSTATES.has(sqlState(error) as string)) {
+    return new ConflictError(`${name}: ${operation}: the database aborted the transaction (deadlock or serialization failure)`, {
+      currentVersion: null,
+      retryable: true,
+      cause: error,
+    });
+  }
+  return new DatabaseError(`${name}: ${operation} failed`, error);
 }
 
 /** The statement that replaces one value inside `replaceValues`' transaction (on that transaction's connection). */
@@ -122,15 +223,30 @@ function migrationSession(tx: AnyPgDatabase): MigrationSession {
  * @example
  * const dialect = pgDatabaseDialect('pglite', drizzle({ client: new PGlite() }));
  */
-export function pgDatabaseDialect(name: string, db: AnyPgDatabase): Dialect {
-  const statements = prepareStatements(db);
+export function pgDatabaseDialect(name: string, db: AnyPgDatabase, adopt: (host: unknown) => AnyPgDatabase | null = () => null): Dialect {
+  return session({ name, db, statements: prepareStatements(db), adopt });
+}
+
+/** What one view of the dialect runs on: the database, or a transaction on one of its connections. */
+interface PgSession {
+  readonly name: string;
+  readonly db: AnyPgDatabase;
+  readonly statements: ReturnType<typeof prepareStatements>;
+  /** The host's transaction handle as a Drizzle database on its connection, or `null` if not one this dialect takes. */
+  readonly adopt: (host: unknown) => AnyPgDatabase | null;
+}
+
+function session(context: PgSession): Dialect {
+  const { name, db, statements } = context;
+  /** The same dialect over `tx`: a Drizzle transaction (whose `transaction` is a savepoint). */
+  const over = (tx: AnyPgDatabase) => session({ name, db: tx, statements: prepareStatements(tx), adopt: context.adopt });
 
   /** Runs one operation and wraps driver errors. */
   async function run<T>(operation: string, body: () => Promise<T>): Promise<T> {
     try {
       return await body();
     } catch (error) {
-      throw new DatabaseError(`${name}: ${operation} failed`, error);
+      throw wrapped(name, operation, error);
     }
   }
 
@@ -186,5 +302,59 @@ export function pgDatabaseDialect(name: string, db: AnyPgDatabase): Dialect {
           return skipped;
         });
       }),
+
+    insertIfAbsent: (write: RowWrite) =>
+      run('insert', async () => (await statements.insertIfAbsent().execute(writeParams(write)))[0] as RowInfo | undefined),
+
+    replaceIf: (write: RowWrite, expected: Expected) =>
+      run('conditional write', async () => {
+        const statement = statements.replaceIf[expected.uuid === null ? 0 : 1]!();
+        return (await statement.execute(writeParams(write, expected)))[0] as RowInfo | undefined;
+      }),
+
+    deleteIf: (scope: Scope, key: string, expected: Expected) =>
+      run('conditional delete', async () => {
+        const params = { ...keyParams(scope, key), expectedVersion: expected.version, expectedUuid: expected.uuid };
+        return (await statements.deleteIf[expected.uuid === null ? 0 : 1]!().execute(params)).length > 0;
+      }),
+
+    increment: (write: CounterWrite) =>
+      run('increment', async () => {
+        const params = writeParams(write);
+        params.by = write.by;
+        return (await statements.increment().execute(params))[0] as Row | undefined;
+      }),
+
+    getMany: (scope: Scope, keys: readonly string[]) =>
+      run('get many', () => statements.getMany().execute({ ...keyParams(scope, ''), keys }) as Promise<Row[]>),
+
+    deleteMany: (scope: Scope, keys: readonly string[]) =>
+      run('delete many', async () => (await statements.deleteMany().execute({ ...keyParams(scope, ''), keys })).length),
+
+    transaction: async <T>(body: (tx: Dialect) => Promise<T>) => {
+      // Errors of `body` pass through as thrown; those of BEGIN / COMMIT / SAVEPOINT are the driver's.
+      let thrown: { error: unknown } | null = null;
+      try {
+        return await db.transaction(async (tx) => {
+          try {
+            return await body(over(tx as unknown as AnyPgDatabase));
+          } catch (error) {
+            thrown = { error };
+            throw error;
+          }
+        });
+      } catch (error) {
+        if (thrown !== null && (thrown as { error: unknown }).error === error) throw error;
+        throw wrapped(name, 'transaction', error);
+      }
+    },
+
+    withTransaction: (host: unknown) => {
+      const tx = is(host, PgTransaction) ? (host as unknown as AnyPgDatabase) : context.adopt(host);
+      if (tx === null) {
+        throw new ValidationError(`"withTransaction" expected a Drizzle transaction or the ${name} driver's transaction handle`);
+      }
+      return over(tx);
+    },
   });
 }
