@@ -2,6 +2,7 @@
  * What the conformance suite needs from each dialect under test: a migrated, empty database and a way
  * to empty it again between tests.
  */
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { Dialect } from '../../src/index.js';
 
 /** One open database under test. */
@@ -60,7 +61,7 @@ export interface DialectFactory {
  * Drizzle's better-sqlite3 transaction: synchronous, so `body` runs inside it without being awaited
  * (the library runs each operation's statements at call time); its promise is awaited after the commit.
  */
-export function sqliteHost(db: { transaction<T>(fn: (tx: never) => T): T }): HostTransaction {
+export function sqliteHost(db: BetterSQLite3Database<Record<string, never>>): HostTransaction {
   return async (body, rollback) => {
     let pending: Promise<unknown> | undefined;
     try {
