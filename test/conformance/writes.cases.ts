@@ -319,6 +319,21 @@ export function writesCases({ storage, test, hosts, peer }: SuiteContext): void 
       await rejectsWith(s.transaction(async () => 1, { retries: 101 }), 'VALIDATION');
     });
 
+    test("an operation outside a transaction is not part of it, even while it is open", async () => {
+      const s = storage();
+      let outside: Promise<unknown> | undefined;
+      await s
+        .transaction(async (tx) => {
+          await tx.extension('acme.writes').global.set('inside', '1');
+          outside = global(s).set('outside', '1');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          throw new Error('roll back');
+        })
+        .catch(() => undefined);
+      await outside;
+      expect((await global(s).getMany(['inside', 'outside'])).map((entry) => entry !== null)).toEqual([false, true]);
+    });
+
     test('nested transactions are savepoints: an inner one rolls back alone', async () => {
       const s = storage();
       await s.transaction(async (tx) => {

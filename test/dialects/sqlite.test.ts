@@ -86,3 +86,24 @@ describe('two processes on one WAL file', () => {
     setup.close();
   }, 90_000);
 });
+
+describe('two processes counting on one WAL file', () => {
+  it('100 updates and 100 increments from each of two processes end at exactly 200', async () => {
+    const file = join(folder, 'counters.db');
+    const setup = new Database(file);
+    setup.pragma('journal_mode = WAL');
+    const storage = new ExtensionStorage({ dialect: sqlite(setup) });
+    await storage.migrate();
+    const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
+    const script = join(process.cwd(), 'test', 'dialects', 'sqlite-counter.ts');
+    const runs = await Promise.all(
+      Array.from({ length: 2 }, () => promisify(execFile)(tsx, [script, file, '100'], { timeout: 90_000 })),
+    );
+    for (const { stdout } of runs) expect(JSON.parse(stdout)).toEqual({ errors: [] });
+    const scope = storage.extension('acme.counters').global;
+    expect(await scope.getText('updated')).toBe('200');
+    expect(await scope.getJSON('incremented')).toBe(200);
+    expect((await scope.get('incremented'))?.version).toBe(200);
+    setup.close();
+  }, 120_000);
+});
