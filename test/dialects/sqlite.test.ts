@@ -36,9 +36,17 @@ describe('query plans', () => {
     await ext.global.count({ category: 'even' });
     await ext.global.get('k1');
     await ext.global.delete('k1');
+    const k2 = await ext.global.set('k2', 'w', { ifVersion: 1 });
+    await ext.global.set('k2', 'x', { ifMatch: k2.etag });
+    await ext.global.set('k1', 'v', { ifAbsent: true });
+    await ext.global.delete('k2', { ifVersion: 3 });
+    await ext.global.delete('k1', { ifMatch: (await ext.global.get('k1'))!.etag });
+    await ext.global.increment('n');
+    await ext.global.getMany(['k3', 'k4']);
+    await ext.global.deleteMany(['k3', 'k4']);
 
     const plans = [...statements]
-      .filter((source) => /^\s*(select|delete|insert)/i.test(source) && source.includes('extension_storage"') && !source.includes('migrations'))
+      .filter((source) => /^\s*(select|delete|insert|update)/i.test(source) && source.includes('extension_storage"') && !source.includes('migrations'))
       .map((source) => {
         const params = Object.fromEntries([...source.matchAll(/[:@$](\w+)/g)].map(([, name]) => [name, 'x']));
         const positional = (source.match(/\?/g) ?? []).map(() => 'x');
@@ -48,14 +56,14 @@ describe('query plans', () => {
           .join(' | ');
         return { source, plan };
       });
-    expect(plans.length).toBeGreaterThanOrEqual(6);
+    expect(plans.length).toBeGreaterThanOrEqual(14);
     for (const { source, plan } of plans) {
       expect(plan, source).not.toMatch(/SCAN extension_storage(?! USING)/);
       expect(plan, source).not.toMatch(/TEMP B-TREE/);
       if (/^\s*select/i.test(source) && !/is_encrypted/.test(source)) {
         expect(plan, source).toMatch(/USING (COVERING )?INDEX extension_storage_scoped_(key|category)/);
       }
-      if (/"category" = \?/.test(source)) expect(plan, source).toMatch(/extension_storage_scoped_category/);
+      if (/ where .*"category" = \?/.test(source)) expect(plan, source).toMatch(/extension_storage_scoped_category/);
     }
   }, 30_000);
 });
