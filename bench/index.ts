@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- section ...] [--rounds=N] [--round-ms=MS] [--warmup-ms=MS]`: runs the benchmark
- * sections in order and prints their tables and targets. Sections: sqlite, postgres, pglite, mysql, fernet, rotation (default:
+ * sections in order and prints their tables and targets. Sections: sqlite, postgres, pglite, mysql, writes, fernet, rotation (default:
  * all). A section whose dialect, server or module is missing prints "skipped: …" and the run goes on.
  * @module
  */
@@ -40,6 +40,11 @@ const sections: readonly Section[] = [
     name: 'mysql',
     summary: `the same over ${SERVER_ROWS.toLocaleString('en-US')} keys: library vs raw mysql2 vs Keyv, sequential and ×16`,
     run: async (measure) => (await import('./mysql.js')).runMysqlBench({ rows: SERVER_ROWS, measure }),
+  },
+  {
+    name: 'writes',
+    summary: 'set with ifVersion / ifMatch vs plain set (SQLite); increment and update ×16 vs raw UPDATE … SET n = n + 1 (PostgreSQL, MariaDB)',
+    run: async (measure) => (await import('./writes.js')).runWritesBench({ measure }),
   },
   {
     name: 'fernet',
@@ -108,7 +113,7 @@ async function main(): Promise<void> {
     ['spread', '± half the range of the rounds, relative to the median: how much the machine moved during the measurement'],
     ['sections', chosen.map((s) => s.name).join(', ')],
   ]);
-  planServers(chosen.flatMap((s) => (s.name === 'postgres' || s.name === 'mysql' ? [s.name] : [])));
+  planServers(chosen.flatMap((s) => (s.name === 'postgres' || s.name === 'mysql' ? [s.name] : s.name === 'writes' ? ['postgres', 'mysql'] : [])));
   const started = Date.now();
   try {
     for (const section of chosen) {
