@@ -46,7 +46,8 @@ const ledger = pgTable(LEDGER_TABLE, {
 const info = infoColumns(t);
 
 /**
- * Every hot statement, prepared once per dialect instance. Each has its own stable name: with
+ * Every hot statement, prepared once per dialect instance (per transaction for a transaction's view;
+ * the listing shapes and the rarer statements at first use). Each has its own stable name: with
  * postgres.js only a named Drizzle statement is prepared server-side (and reused per connection).
  */
 function prepareStatements(db: AnyPgDatabase) {
@@ -62,20 +63,24 @@ function prepareStatements(db: AnyPgDatabase) {
       .prepare(name('upsert')),
     delete: db.delete(t).where(atKey(t)).returning({ id: t.id }).prepare(name('delete')),
     list: Array.from({ length: QUERY_SHAPES }, (_, index) =>
-      db
-        .select(info)
-        .from(t)
-        .where(matchesQuery(t, shapeAt(index)))
-        .orderBy(asc(t.key))
-        .limit(placeholder('limit'))
-        .prepare(name(`list_${index}`)),
+      lazy(() =>
+        db
+          .select(info)
+          .from(t)
+          .where(matchesQuery(t, shapeAt(index)))
+          .orderBy(asc(t.key))
+          .limit(placeholder('limit'))
+          .prepare(name(`list_${index}`)),
+      ),
     ),
     count: Array.from({ length: QUERY_SHAPES }, (_, index) =>
-      db
-        .select({ n: count() })
-        .from(t)
-        .where(matchesQuery(t, shapeAt(index)))
-        .prepare(name(`count_${index}`)),
+      lazy(() =>
+        db
+          .select({ n: count() })
+          .from(t)
+          .where(matchesQuery(t, shapeAt(index)))
+          .prepare(name(`count_${index}`)),
+      ),
     ),
     encryptedRows: db
       .select(encryptedRowColumns(t))
@@ -282,10 +287,10 @@ function session(context: PgSession): Dialect {
       run('delete', async () => (await statements.delete.execute(keyParams(scope, key))).length > 0),
 
     list: (scope: Scope, query: RowQuery, limit: number) =>
-      run('list', () => statements.list[shapeIndex(query)]!.execute(queryParams(scope, query, limit)) as Promise<RowInfo[]>),
+      run('list', () => statements.list[shapeIndex(query)]!().execute(queryParams(scope, query, limit)) as Promise<RowInfo[]>),
 
     count: (scope: Scope, query: RowQuery) =>
-      run('count', async () => (await statements.count[shapeIndex(query)]!.execute(queryParams(scope, query)))[0]!.n),
+      run('count', async () => (await statements.count[shapeIndex(query)]!().execute(queryParams(scope, query)))[0]!.n),
 
     encryptedRows: (afterId: number, limit: number) =>
       run('read encrypted rows', () => statements.encryptedRows.execute({ afterId, limit }) as Promise<EncryptedRow[]>),
