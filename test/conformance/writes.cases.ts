@@ -354,6 +354,61 @@ export function writesCases({ storage, test, hosts, peer }: SuiteContext): void 
       expect((await g.getMany(['outer', 'kept', 'undone', 'after'])).map((entry) => entry !== null)).toEqual([true, true, false, true]);
     });
 
+    test('a deadlock between two transactions is a retryable CONFLICT, and `retries` runs the callback again', async () => {
+      const other = await peer();
+      try {
+        const stores = [storage(), other ? new ExtensionStorage({ dialect: other.dialect }) : storage()];
+        await global(stores[0]).setMany([
+          { key: 'x', value: '0' },
+          { key: 'y', value: '0' },
+        ]);
+        /** Two transactions writing x and y in opposite orders, each waiting (at most 300 ms) for the other's first write. */
+        const crossed = async (retries: number) => {
+          let firstWrites = 0;
+          const bothWrote = async () => {
+            firstWrites++;
+            for (let waited = 0; firstWrites < 2 && waited < 300; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+          };
+          let attempts = 0;
+          const results = await Promise.allSettled(
+            [
+              ['x', 'y'],
+              ['y', 'x'],
+            ].map(([first, second], index) =>
+              stores[index]!.transaction(
+                async (tx) => {
+                  attempts++;
+                  const g = tx.extension('acme.writes', { user: { id: 7 } }).global;
+                  await g.increment(first!);
+                  await bothWrote();
+                  await g.increment(second!);
+                },
+                { retries },
+              ),
+            ),
+          );
+          return { results, attempts };
+        };
+        const once = await crossed(0);
+        for (const result of once.results) {
+          if (result.status === 'rejected') {
+            expect(result.reason).toBeInstanceOf(ConflictError);
+            expect((result.reason as ConflictError).retryable).toBe(true);
+          }
+        }
+        expect(once.results.some((result) => result.status === 'fulfilled')).toBe(true);
+        const retried = await crossed(3);
+        expect(retried.results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled']);
+        const committed = once.results.filter((result) => result.status === 'fulfilled').length + 2;
+        expect(await global(stores[0]).getMany(['x', 'y']).then((entries) => entries.map((entry) => text(entry?.value)))).toEqual([
+          String(committed),
+          String(committed),
+        ]);
+      } finally {
+        await other?.close();
+      }
+    }, 60_000);
+
     test("the host's own transaction: its rollback undoes the library's writes, its commit keeps them", async () => {
       const s = storage();
       const forms = Object.entries(hosts());
