@@ -112,7 +112,11 @@ export class ScopeHandle {
 
   /**
    * Creates or replaces an entry: value, value type, category and description all take the new values.
-   * Returns the written entry's metadata.
+   * Returns the written entry's metadata. With a condition (at most one of `ifVersion`, `ifAbsent`,
+   * `ifMatch`), writes only if the stored entry meets it, checked by the database in the writing
+   * statement; else throws `CONFLICT` (`ConflictError`, with `currentVersion`) and writes nothing.
+   * @example
+   * await ext.user.set('doc', text, { ifMatch: read.etag });
    */
   async set(key: string, value: Value, setOptions?: SetOptions): Promise<EntryInfo> {
     const options = validate.options('options', setOptions);
@@ -162,7 +166,7 @@ export class ScopeHandle {
 
   /**
    * Removes an entry; `true` when there was one. With `ifVersion` or `ifMatch`, removes it only if it is
-   * the entry expected, else throws `CONFLICT` (then `true`).
+   * the entry expected (then returns `true`), else throws `CONFLICT` and removes nothing.
    */
   async delete(key: string, deleteOptions?: DeleteOptions): Promise<boolean> {
     const checkedKey = validate.key(key);
