@@ -394,6 +394,10 @@ export function writesCases({ storage, test, hosts, peer }: SuiteContext): void 
           if (result.status === 'rejected') {
             expect(result.reason).toBeInstanceOf(ConflictError);
             expect((result.reason as ConflictError).retryable).toBe(true);
+            // No statement parameter (extension id, key) anywhere in the error chain.
+            const messages: string[] = [];
+            for (let e: unknown = result.reason; e instanceof Error; e = e.cause) messages.push(e.message);
+            expect(messages.join(' | ')).not.toContain('acme.writes');
           }
         }
         expect(once.results.some((result) => result.status === 'fulfilled')).toBe(true);

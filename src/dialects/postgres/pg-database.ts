@@ -170,20 +170,24 @@ function writeParams(write: RowWrite, expected?: Expected): Record<string, unkno
 /** SQLSTATEs after which the transaction was aborted and may simply run again. */
 const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
 
-/** The SQLSTATE of a driver error (Drizzle wraps it in a `DrizzleQueryError`). */
-function sqlState(error: unknown): unknown {
+/**
+ * The driver's own error: Drizzle wraps it in a `DrizzleQueryError` whose message lists the
+ * statement's parameters (values, keys), which must not travel in a `ConflictError`'s chain.
+ */
+function driverError(error: unknown): { code?: unknown } {
   const { code, cause } = (error ?? {}) as { code?: unknown; cause?: unknown };
-  return code ?? (cause as { code?: unknown } | undefined)?.code;
+  return (code === undefined && cause !== undefined ? cause : error ?? {}) as { code?: unknown };
 }
 
 /** A driver error as the library reports it: a retryable `CONFLICT`, or `DATABASE`. */
 function wrapped(name: string, operation: string, error: unknown): ExtensionStorageError {
   if (error instanceof ExtensionStorageError) return error;
-  if (RETRYABLE_SQLSTATES.has(sqlState(error) as string)) {
+  const driver = driverError(error);
+  if (RETRYABLE_SQLSTATES.has(driver.code as string)) {
     return new ConflictError(`${name}: ${operation}: the database aborted the transaction (deadlock or serialization failure)`, {
       currentVersion: null,
       retryable: true,
-      cause: error,
+      cause: driver,
     });
   }
   return new DatabaseError(`${name}: ${operation} failed`, error);
