@@ -291,7 +291,9 @@ function session(context: SqliteSession): Dialect {
     deleteIf: (scope: Scope, key: string, expected: Expected) =>
       run('conditional delete', () => {
         const params = { ...keyParams(scope, key), expectedVersion: expected.version, expectedUuid: expected.uuid };
-        return unmatched(prepared().deleteIf[expected.uuid === null ? 0 : 1]!().run(params).changes > 0 ? true : undefined) ?? false;
+        const removed = prepared().deleteIf[expected.uuid === null ? 0 : 1]!().run(params).changes > 0;
+        if (!removed) state.failures++;
+        return removed;
       }),
 
     increment: (write: CounterWrite) =>
