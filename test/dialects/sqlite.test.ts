@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExtensionStorage } from '../../src/index.js';
 import { sqlite } from '../../src/dialects/sqlite/index.js';
@@ -114,4 +115,30 @@ describe('two processes counting on one WAL file', () => {
     expect((await scope.get('incremented'))?.version).toBe(200);
     setup.close();
   }, 120_000);
+});
+
+describe("the host's synchronous Drizzle transaction", () => {
+  it('runs each operation at call time; statements after the host committed are refused, never run outside', async () => {
+    const db = new Database(':memory:');
+    const storage = new ExtensionStorage({ dialect: sqlite(db) });
+    await storage.migrate();
+    const host = drizzle({ client: db });
+    let updated: Promise<unknown> | undefined;
+    host.transaction((tx) => {
+      const scope = storage.withTransaction(tx).extension('acme.host').global;
+      void scope.set('now', 'written at call time');
+      // update reads at call time, then awaits its function: its write would come after the commit.
+      updated = scope.update('later', () => 'too late');
+    });
+    const error = await updated!.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as { code?: string }).code).toBe('VALIDATION');
+    const scope = storage.extension('acme.host').global;
+    expect(await scope.getText('now')).toBe('written at call time');
+    expect(await scope.get('later')).toBeNull();
+    expect(() => storage.withTransaction(drizzle({ client: new Database(':memory:') }))).toThrow(/withTransaction/);
+    db.close();
+  });
 });
