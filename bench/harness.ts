@@ -3,6 +3,11 @@
  * Every contender is warmed up, then measured in rounds; within each round every contender runs for the
  * same wall-clock slice, in an order that rotates from round to round, so drift (thermal, GC, a busy
  * neighbour, a growing WAL) spreads over all of them. The result is the median of the rounds in ops/s.
+ *
+ * Rounds are added (up to `maxRounds`) until every figure is known to within `targetSpread`: each
+ * contender's rate, and every ratio between two contenders, computed round by round (paired, so drift
+ * that hits both cancels). "Known to within" is the half-width of a distribution-free ~95 % confidence
+ * interval for the median (order statistics, normal approximation of the binomial), relative to it.
  * @module
  */
 import { performance } from 'node:perf_hooks';
@@ -18,8 +23,12 @@ export interface Contender {
 
 /** How long and how hard to measure. */
 export interface MeasureOptions {
-  /** Measured rounds; the reported rate is their median. */
+  /** Measured rounds at least; the reported rate is their median. */
   readonly rounds: number;
+  /** Measured rounds at most, while some figure is still less certain than `targetSpread`. */
+  readonly maxRounds: number;
+  /** Wanted confidence half-width of every rate and ratio, relative (0.1 = ±10 %). */
+  readonly targetSpread: number;
   /** Wall-clock time each contender runs in each round, in ms. */
   readonly roundMs: number;
   /** Wall-clock time each contender runs before the first round, unmeasured, in ms. */
@@ -35,14 +44,21 @@ export interface Measurement {
   readonly opsPerSec: number;
   /** The rate of each round, in ops/s, in round order. */
   readonly rounds: readonly number[];
-  /** (max − min) / median of the rounds: how noisy the measurement was. */
+  /** Confidence half-width of the median rate, relative to it (see `medianSpread`). */
   readonly spread: number;
   /** Operations run while measuring (warm-up excluded). */
   readonly operations: number;
 }
 
 /** Defaults sized so the whole `npm run bench` stays within a few minutes on two cores. */
-export const DEFAULT_MEASURE: MeasureOptions = Object.freeze({ rounds: 7, roundMs: 200, warmupMs: 150, concurrency: 1 });
+export const DEFAULT_MEASURE: MeasureOptions = Object.freeze({
+  rounds: 9,
+  maxRounds: 41,
+  targetSpread: 0.1,
+  roundMs: 200,
+  warmupMs: 150,
+  concurrency: 1,
+});
 
 const isPromise = (value: unknown): value is PromiseLike<unknown> =>
   typeof (value as PromiseLike<unknown> | null)?.then === 'function';
@@ -100,10 +116,32 @@ function tune(runner: Runner, operations: number, elapsedMs: number, concurrency
   runner.batch = Math.max(1, Math.min(10_000, Math.floor(perCallerPerMs)));
 }
 
-function median(values: readonly number[]): number {
+/** The median of `values` and the relative half-width of its ~95 % confidence interval. */
+export function medianSpread(values: readonly number[]): { median: number; spread: number } {
   const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  const n = sorted.length;
+  const middle = n >> 1;
+  const median = n % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  // Ranks k and n + 1 − k bound the median with ~95 % confidence (binomial, normal approximation).
+  const k = Math.max(1, Math.floor((n + 1) / 2 - 0.98 * Math.sqrt(n)));
+  const low = sorted[k - 1]!;
+  const high = sorted[n - k]!;
+  return { median, spread: (high - low) / 2 / median };
+}
+
+/** Round-by-round ratios of two contenders' rates: paired, so drift that slows both cancels. */
+export function pairedRatios(a: readonly number[], b: readonly number[]): number[] {
+  return a.map((rate, round) => rate / b[round]!);
+}
+
+/** The largest spread among every contender's rate and every ratio between two contenders. */
+function worstSpread(runners: readonly Runner[]): number {
+  let worst = 0;
+  for (let i = 0; i < runners.length; i++) {
+    worst = Math.max(worst, medianSpread(runners[i]!.rates).spread);
+    for (let j = 0; j < i; j++) worst = Math.max(worst, medianSpread(pairedRatios(runners[i]!.rates, runners[j]!.rates)).spread);
+  }
+  return worst;
 }
 
 /**
@@ -112,13 +150,14 @@ function median(values: readonly number[]): number {
  * const [raw, lib] = await compare([{ name: 'raw', run: (i) => stmt.get(key(i)) }, { name: 'lib', run: (i) => scope.get(key(i)) }]);
  */
 export async function compare(contenders: readonly Contender[], options: Partial<MeasureOptions> = {}): Promise<Measurement[]> {
-  const { rounds, roundMs, warmupMs, concurrency } = { ...DEFAULT_MEASURE, ...options };
+  const { rounds, maxRounds, targetSpread, roundMs, warmupMs, concurrency } = { ...DEFAULT_MEASURE, ...options };
   const runners: Runner[] = contenders.map((contender) => ({ contender, batch: 1, next: 0, async: undefined, rates: [], operations: 0 }));
   for (const runner of runners) {
     const warm = await slice(runner, warmupMs, concurrency);
     tune(runner, warm.operations, warm.elapsedMs, concurrency);
   }
-  for (let round = 0; round < rounds; round++) {
+  for (let round = 0; round < Math.max(rounds, maxRounds); round++) {
+    if (round >= rounds && worstSpread(runners) <= targetSpread) break;
     for (let k = 0; k < runners.length; k++) {
       const runner = runners[(round + k) % runners.length]!;
       const { operations, elapsedMs } = await slice(runner, roundMs, concurrency);
@@ -127,7 +166,7 @@ export async function compare(contenders: readonly Contender[], options: Partial
     }
   }
   return runners.map(({ contender, rates, operations }) => {
-    const opsPerSec = median(rates);
-    return { name: contender.name, opsPerSec, rounds: rates, spread: (Math.max(...rates) - Math.min(...rates)) / opsPerSec, operations };
+    const { median, spread } = medianSpread(rates);
+    return { name: contender.name, opsPerSec: median, rounds: rates, spread, operations };
   });
 }

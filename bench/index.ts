@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- section ...] [--rounds=N] [--round-ms=MS] [--warmup-ms=MS]`: runs the benchmark
+ * `npm run bench [-- section ...] [--rounds=N] [--max-rounds=N] [--round-ms=MS] [--warmup-ms=MS]`: runs the benchmark
  * sections in order and prints their tables and targets. Sections: sqlite, postgres, pglite, mysql, writes, fernet, rotation (default:
  * all). A section whose dialect, server or module is missing prints "skipped: …" and the run goes on.
  * @module
@@ -75,11 +75,12 @@ function parseArgs(argv: readonly string[]): { names: string[]; measure: Partial
     if (option) {
       const value = Number(option[2]);
       if (option[1] === 'rounds') measure.rounds = value;
+      else if (option[1] === 'max-rounds') measure.maxRounds = value;
       else if (option[1] === 'round-ms') measure.roundMs = value;
       else if (option[1] === 'warmup-ms') measure.warmupMs = value;
       else throw new Error(`unknown option ${arg}`);
     } else if (arg.startsWith('-')) {
-      throw new Error(`unknown option ${arg}; usage: npm run bench -- [${sections.map((s) => s.name).join('|')} ...] [--rounds=N] [--round-ms=MS] [--warmup-ms=MS]`);
+      throw new Error(`unknown option ${arg}; usage: npm run bench -- [${sections.map((s) => s.name).join('|')} ...] [--rounds=N] [--max-rounds=N] [--round-ms=MS] [--warmup-ms=MS]`);
     } else {
       if (!sections.some((s) => s.name === arg)) throw new Error(`unknown section "${arg}"; sections: ${sections.map((s) => s.name).join(', ')}`);
       names.push(arg);
@@ -109,8 +110,8 @@ async function main(): Promise<void> {
     ['load', `${load()} (1 / 5 / 15 min) at start; other processes share the cores, and the rounds are interleaved for that reason`],
     ['drivers', `better-sqlite3 ${versionOf('better-sqlite3')} (SQLite ${sqliteVersion}), postgres ${versionOf('postgres')}, mysql2 ${versionOf('mysql2')}, @electric-sql/pglite ${versionOf('@electric-sql/pglite')}, drizzle-orm ${versionOf('drizzle-orm')}`],
     ['keyv', `keyv ${versionOf('keyv')}, @keyv/sqlite ${versionOf('@keyv/sqlite')}, @keyv/postgres ${versionOf('@keyv/postgres')}, @keyv/mysql ${versionOf('@keyv/mysql')}`],
-    ['harness', `warm-up ${measure.warmupMs ?? DEFAULT_MEASURE.warmupMs} ms, then ${measure.rounds ?? DEFAULT_MEASURE.rounds} rounds × ${measure.roundMs ?? DEFAULT_MEASURE.roundMs} ms per contender, contenders interleaved, median reported`],
-    ['spread', '± half the range of the rounds, relative to the median: how much the machine moved during the measurement'],
+    ['harness', `warm-up ${measure.warmupMs ?? DEFAULT_MEASURE.warmupMs} ms, then ${measure.rounds ?? DEFAULT_MEASURE.rounds} to ${measure.maxRounds ?? DEFAULT_MEASURE.maxRounds} rounds × ${measure.roundMs ?? DEFAULT_MEASURE.roundMs} ms per contender, contenders interleaved, median reported`],
+    ['spread', `± half-width of a ~95 % confidence interval of the median (rates; ratios round by round, paired); rounds are added until every figure is within ±${DEFAULT_MEASURE.targetSpread * 100} %, and "!" marks one that is not`],
     ['sections', chosen.map((s) => s.name).join(', ')],
   ]);
   planServers(chosen.flatMap((s) => (s.name === 'postgres' || s.name === 'mysql' ? [s.name] : s.name === 'writes' ? ['postgres', 'mysql'] : [])));

@@ -11,6 +11,7 @@ import Keyv from 'keyv';
 import mysql2, { type Pool, type RowDataPacket } from 'mysql2/promise';
 import { ExtensionStorage } from '../src/index.js';
 import type { MeasureOptions } from './harness.js';
+import { MINIMAL, MINIMAL_NOTE, MYSQL_MINIMAL } from './minimal-table.js';
 import { libraryContender, keyvContender, type Store } from './operations.js';
 import { runServerSection } from './server-section.js';
 import { openServerDatabase } from './servers.js';
@@ -97,8 +98,11 @@ async function seed(pool: Pool, keyv: Keyv, keys: readonly string[], value: Buff
     );
     const keyvBatch = from === 0 ? batch.slice(1) : batch;
     await pool.query('INSERT INTO keyv (id, value) VALUES ?', [keyvBatch.map((key) => [`keyv:${key}`, keyvRow!.value])]);
+    await pool.query('INSERT INTO bench_minimal (extension_id, user_id, resource_type, resource_id, `key`, value, version) VALUES ?', [
+      batch.map((key) => [EXTENSION_ID, '', '', '', key, value, 1]),
+    ]);
   }
-  await pool.query('ANALYZE TABLE extension_storage, keyv');
+  await pool.query('ANALYZE TABLE extension_storage, keyv, bench_minimal');
 }
 
 /** Runs the section, or prints why it cannot. */
@@ -120,6 +124,7 @@ export async function runMysqlBench(options: MysqlBenchOptions): Promise<void> {
     const scope = storage.extension(EXTENSION_ID).global;
     const keys = keyNames(rows);
     const { buffers, plain } = values();
+    for (const statement of MYSQL_MINIMAL.create) await pool.query(statement);
     await seed(pool, keyv, keys, buffers[0]!);
 
     const lastAfter = rows - PAGE_SIZE - 1;
@@ -137,6 +142,8 @@ export async function runMysqlBench(options: MysqlBenchOptions): Promise<void> {
     expect((await scope.get(keys[7]!))?.value.byteLength === VALUE_BYTES, 'library get');
     expect(((await keyv.get(keys[7]!)) as Buffer | undefined)?.byteLength === VALUE_BYTES, 'keyv get');
     expect(keyv.iterator !== undefined, 'keyv has an iterator');
+    const [[minimalRow]] = await pool.execute<RowDataPacket[]>(MYSQL_MINIMAL.get, [...GLOBAL_SCOPE, keys[7]!]);
+    expect((minimalRow?.value as Buffer | undefined)?.byteLength === VALUE_BYTES, 'minimal get');
 
     const stores: Store[] = [
       {
@@ -148,6 +155,12 @@ export async function runMysqlBench(options: MysqlBenchOptions): Promise<void> {
       },
       libraryContender(LIB, scope, plain, endCursor),
       keyvContender(KEYV, keyv, buffers, () => keyvStore.query(keyvLastPageSql())),
+      {
+        name: MINIMAL,
+        get: (key) => pool.execute(MYSQL_MINIMAL.get, [...GLOBAL_SCOPE, key]),
+        upsert: (key, variant) => pool.execute(MYSQL_MINIMAL.upsert, [...GLOBAL_SCOPE, key, buffers[variant]!]),
+        missing: 'get and upsert only',
+      },
     ];
     await runServerSection(
       {
@@ -156,6 +169,7 @@ export async function runMysqlBench(options: MysqlBenchOptions): Promise<void> {
         raw: RAW,
         library: LIB,
         keyv: KEYV,
+        minimal: MINIMAL,
         keys,
         concurrencies: [1, CONNECTIONS],
         notes: [
@@ -166,6 +180,7 @@ export async function runMysqlBench(options: MysqlBenchOptions): Promise<void> {
             : '  Both upserts are INSERT … ON DUPLICATE KEY UPDATE + SELECT in one transaction on a pooled connection.',
           `keyv runs on its own mysql2 pool (${CONNECTIONS}), table keyv in the same database; its upsert is one autocommit statement`,
           "  and returns nothing. keyv's last page is the keyset statement its iterator issues there, run through the adapter.",
+          MINIMAL_NOTE,
         ],
       },
       measure,

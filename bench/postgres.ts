@@ -11,6 +11,7 @@ import Keyv from 'keyv';
 import postgresJs from 'postgres';
 import { ExtensionStorage } from '../src/index.js';
 import type { MeasureOptions } from './harness.js';
+import { MINIMAL, MINIMAL_NOTE, PG_MINIMAL } from './minimal-table.js';
 import { libraryContender, keyvContender, type Store } from './operations.js';
 import { runServerSection } from './server-section.js';
 import { openServerDatabase } from './servers.js';
@@ -82,6 +83,13 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<v
       seeded!.value,
       rows,
     ]);
+    for (const statement of PG_MINIMAL.create) await sql.unsafe(statement);
+    await sql.unsafe(
+      `INSERT INTO bench_minimal (extension_id, user_id, resource_type, resource_id, key, value, version)
+       SELECT $1, '', '', '', 'k/' || lpad(i::text, 6, '0'), $2, 1 FROM generate_series(0, $3::int - 1) AS i`,
+      [EXTENSION_ID, buffers[0]!, rows],
+    );
+    await sql`ANALYZE bench_minimal`;
     await sql`ANALYZE extension_storage`;
     await keyvStore.query('ANALYZE keyv');
 
@@ -99,6 +107,8 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<v
     expect((await scope.get(keys[7]!))?.value.byteLength === VALUE_BYTES, 'library get');
     expect(((await keyv.get(keys[7]!)) as Buffer | undefined)?.byteLength === VALUE_BYTES, 'keyv get');
     expect(keyv.iterator !== undefined, 'keyv has an iterator');
+    const [minimalRow] = await sql.unsafe(PG_MINIMAL.get, [...GLOBAL_SCOPE, keys[7]!], prepared);
+    expect((minimalRow?.value as Buffer | undefined)?.byteLength === VALUE_BYTES, 'minimal get');
 
     const stores: Store[] = [
       {
@@ -110,6 +120,12 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<v
       },
       libraryContender(LIB, scope, plain, endCursor),
       keyvContender(KEYV, keyv, buffers, () => keyvStore.query(keyvLastPageSql, keyvLastPageParams)),
+      {
+        name: MINIMAL,
+        get: (key) => sql.unsafe(PG_MINIMAL.get, [...GLOBAL_SCOPE, key], prepared),
+        upsert: (key, variant) => sql.unsafe(PG_MINIMAL.upsert, [...GLOBAL_SCOPE, key, buffers[variant]!], prepared),
+        missing: 'get and upsert only',
+      },
     ];
     await runServerSection(
       {
@@ -118,6 +134,7 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<v
         raw: RAW,
         library: LIB,
         keyv: KEYV,
+        minimal: MINIMAL,
         keys,
         concurrencies: [1, CONNECTIONS],
         notes: [
@@ -125,6 +142,7 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<v
           `keyv runs on its own node-postgres pool (max ${CONNECTIONS}), table keyv in the same database.`,
           "list pages as in the sqlite section; keyv's last page is the keyset statement its iterator issues there",
           `  (key LIKE 'keyv:%' AND key > $2 ORDER BY key LIMIT 25), run through the adapter.`,
+          MINIMAL_NOTE,
         ],
       },
       measure,

@@ -4,7 +4,7 @@
  * @module
  */
 import os from 'node:os';
-import { DEFAULT_MEASURE, type Measurement, type MeasureOptions } from './harness.js';
+import { DEFAULT_MEASURE, medianSpread, pairedRatios, type Measurement, type MeasureOptions } from './harness.js';
 
 /** One column of a table: its header and which side its cells align to. */
 export interface Column {
@@ -35,10 +35,17 @@ export function ratio(value: number): string {
   return `${value >= 10 ? value.toFixed(1) : value.toFixed(2)}×`;
 }
 
-/** How a table was measured, e.g. `ops/s, median of 7 rounds × 200 ms, sequential`. */
+/** How a table was measured, e.g. `ops/s, median of 9..41 rounds × 200 ms, sequential`. */
 export function describeMeasure(measure: Partial<MeasureOptions>): string {
-  const { rounds, roundMs, concurrency } = { ...DEFAULT_MEASURE, ...measure };
-  return `ops/s, median of ${rounds} rounds × ${roundMs} ms, ${concurrency > 1 ? `${concurrency} concurrent callers` : 'sequential'}`;
+  const { rounds, maxRounds, roundMs, concurrency } = { ...DEFAULT_MEASURE, ...measure };
+  const many = maxRounds > rounds ? `${rounds}..${maxRounds}` : `${rounds}`;
+  return `ops/s, median of ${many} rounds × ${roundMs} ms, ${concurrency > 1 ? `${concurrency} concurrent callers` : 'sequential'}`;
+}
+
+/** `±7%`, with a `!` when it is wider than the harness's target. */
+function plusMinus(spread: number): string {
+  const text = `±${Math.round(spread * 100)}%`;
+  return spread > DEFAULT_MEASURE.targetSpread ? `${text}!` : text;
 }
 
 /** Prints a titled table with aligned columns; `notes` go under it. */
@@ -65,7 +72,16 @@ export interface OperationResult {
 
 const isMeasured = (m: OperationResult['measurements'][number]): m is Measurement => 'opsPerSec' in m;
 
-/** Prints operations × contenders: ops/s, µs/op, spread of the rounds, and the ratio to the first contender. */
+/** `a`'s rate over `b`'s: the median of the round-by-round ratios, and its spread. */
+export function pairedRatio(a: Measurement, b: Measurement): { ratio: number; spread: number } {
+  const { median, spread } = medianSpread(pairedRatios(a.rounds, b.rounds));
+  return { ratio: median, spread };
+}
+
+/**
+ * Prints operations × contenders: ops/s, µs/op, the rate's spread, and the ratio to the first contender
+ * with its own spread (round by round, paired). A `!` marks a spread wider than the harness's target.
+ */
 export function printComparison(title: string, results: readonly OperationResult[], notes: readonly string[] = []): void {
   const rows: string[][] = [];
   for (const { operation, measurements } of results) {
@@ -76,8 +92,12 @@ export function printComparison(title: string, results: readonly OperationResult
         rows.push([name, m.name, 'n/a', '', '', '', m.reason]);
         return;
       }
-      const vs = baseline && isMeasured(baseline) ? ratio(m.opsPerSec / baseline.opsPerSec) : '';
-      rows.push([name, m.name, rate(m.opsPerSec), micros(m.opsPerSec), `±${Math.round((m.spread * 100) / 2)}%`, vs, '']);
+      let vs = '';
+      if (index > 0 && baseline && isMeasured(baseline)) {
+        const paired = pairedRatio(m, baseline);
+        vs = `${ratio(paired.ratio)} ${plusMinus(paired.spread)}`;
+      }
+      rows.push([name, m.name, rate(m.opsPerSec), micros(m.opsPerSec), plusMinus(m.spread), vs, '']);
     });
   }
   const vsHeader = `vs ${results[0]?.measurements[0]?.name ?? 'baseline'}`;
@@ -99,15 +119,22 @@ export function printComparison(title: string, results: readonly OperationResult
 
 /** The rate of a named contender in an operation's results, or `undefined` when it was not measured. */
 export function rateOf(results: readonly OperationResult[], operation: string, contender: string): number | undefined {
-  const found = results.find((r) => r.operation === operation)?.measurements.find((m) => m.name === contender);
-  return found && isMeasured(found) ? found.opsPerSec : undefined;
+  return measurementOf(results, operation, contender)?.opsPerSec;
 }
 
-/** `contender`'s rate over `baseline`'s for one operation, or `undefined` when either was not measured. */
+function measurementOf(results: readonly OperationResult[], operation: string, contender: string): Measurement | undefined {
+  const found = results.find((r) => r.operation === operation)?.measurements.find((m) => m.name === contender);
+  return found && isMeasured(found) ? found : undefined;
+}
+
+/**
+ * `contender`'s rate over `baseline`'s for one operation (the median of the paired round ratios), or
+ * `undefined` when either was not measured.
+ */
 export function ratioOf(results: readonly OperationResult[], operation: string, contender: string, baseline: string): number | undefined {
-  const a = rateOf(results, operation, contender);
-  const b = rateOf(results, operation, baseline);
-  return a !== undefined && b !== undefined ? a / b : undefined;
+  const a = measurementOf(results, operation, contender);
+  const b = measurementOf(results, operation, baseline);
+  return a && b ? pairedRatio(a, b).ratio : undefined;
 }
 
 /** A target checked against a measurement. */

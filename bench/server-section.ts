@@ -17,6 +17,8 @@ export interface ServerSection {
   readonly raw: string;
   readonly library: string;
   readonly keyv?: string;
+  /** The minimal key-value table on the same driver, when the section has one (get and upsert only). */
+  readonly minimal?: string;
   readonly keys: readonly string[];
   /** Callers at once, e.g. `[1, 16]`. */
   readonly concurrencies: readonly number[];
@@ -35,6 +37,12 @@ export async function runServerSection(section: ServerSection, measure: Partial<
       targets.push(checkTarget(label, `${operation}: library ≥ 0.9× raw`, ratioOf(results, operation, section.library, section.raw), 0.9));
       if (section.keyv) {
         targets.push(checkTarget(label, `${operation}: library ahead of Keyv`, ratioOf(results, operation, section.library, section.keyv), 1));
+      }
+    }
+    if (section.minimal) {
+      for (const [operation, threshold] of [[OP.get, 0.8], [OP.upsert, 0.5]] as const) {
+        const measured = ratioOf(results, operation, section.library, section.minimal);
+        targets.push(checkTarget(label, `${operation}: library ≥ ${threshold}× ${section.minimal}`, measured, threshold));
       }
     }
   }

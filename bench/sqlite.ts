@@ -14,6 +14,7 @@ import Keyv from 'keyv';
 import { ExtensionStorage } from '../src/index.js';
 import { sqlite } from '../src/dialects/sqlite/index.js';
 import type { MeasureOptions } from './harness.js';
+import { MINIMAL, MINIMAL_NOTE, SQLITE_MINIMAL } from './minimal-table.js';
 import { libraryContender, keyvContender, measureOperations, OP, type Store } from './operations.js';
 import { checkTarget, count, describeMeasure, printComparison, printTargets, rateOf, ratioOf, type Target } from './report.js';
 import { cursorAfter, expect, EXTENSION_ID, keyNames, PAGE_SIZE, values, VALUE_BYTES } from './workload.js';
@@ -79,6 +80,16 @@ async function seedKeyv(keyv: Keyv, store: KeyvSqlite, keys: readonly string[], 
   );
 }
 
+/** The minimal key-value table beside the library's, seeded with the same keys; its two statements. */
+function minimalTable(db: Database.Database, keys: readonly string[], value: Buffer) {
+  for (const statement of SQLITE_MINIMAL.create) db.exec(statement);
+  const insert = db.prepare(SQLITE_MINIMAL.upsert);
+  db.transaction(() => {
+    for (const key of keys) insert.run(...GLOBAL_SCOPE, key, value);
+  })();
+  return { get: db.prepare(SQLITE_MINIMAL.get), upsert: insert };
+}
+
 type Mode = 'in-memory' | 'WAL file';
 
 /** One storage mode: fresh databases, seeded, checked, measured, closed. */
@@ -103,6 +114,7 @@ async function runMode(mode: Mode, options: SqliteBenchOptions, dir: string): Pr
     seedTable(db, keys, buffers[0]!);
     await seedKeyv(keyv, keyvStore, keys, buffers[0]!);
     const raw = rawStatements(db);
+    const minimal = minimalTable(db, keys, buffers[0]!);
 
     // The last page starts after key #lastAfter; everyone must give the same answers before anything is timed.
     const lastAfter = rows - PAGE_SIZE - 1;
@@ -120,6 +132,7 @@ async function runMode(mode: Mode, options: SqliteBenchOptions, dir: string): Pr
     expect((await scope.get(keys[7]!))?.value.byteLength === VALUE_BYTES, 'library get');
     expect(((await keyv.get(keys[7]!)) as Buffer | undefined)?.byteLength === VALUE_BYTES, 'keyv get');
     expect(keyv.iterator !== undefined, 'keyv has an iterator');
+    expect((minimal.get.get(...GLOBAL_SCOPE, keys[7]) as { value: Buffer }).value.byteLength === VALUE_BYTES, 'minimal get');
 
     const stores: Store[] = [
       {
@@ -135,6 +148,12 @@ async function runMode(mode: Mode, options: SqliteBenchOptions, dir: string): Pr
       },
       libraryContender(LIB, scope, plain, endCursor),
       keyvContender(KEYV, keyv, buffers, () => keyvStore.query(keyvLastPageSql, keyvLastPageParams)),
+      {
+        name: MINIMAL,
+        get: (key) => minimal.get.get(...GLOBAL_SCOPE, key),
+        upsert: (key, variant) => minimal.upsert.run(...GLOBAL_SCOPE, key, buffers[variant]!),
+        missing: 'get and upsert only',
+      },
     ];
     const results = await measureOperations(stores, keys, measure);
 
@@ -147,6 +166,7 @@ async function runMode(mode: Mode, options: SqliteBenchOptions, dir: string): Pr
       'keyv has no keyset listing: page 1 is its public iterator (iterationLimit 25), first 25 entries; its last page is the',
       `  statement that iterator issues there (key LIKE 'keyv:%' LIMIT 25 OFFSET ${count(rows - PAGE_SIZE)}, no ORDER BY), run through the adapter.`,
       'keyv has its own database and connection (node-sqlite3, its only driver); library and raw share one better-sqlite3 connection and table.',
+      MINIMAL_NOTE,
     ]);
 
     const section = `sqlite ${mode}`;
@@ -155,6 +175,8 @@ async function runMode(mode: Mode, options: SqliteBenchOptions, dir: string): Pr
     return [
       checkTarget(section, 'get ≥ 0.75× raw', ratioOf(results, OP.get, LIB, RAW), 0.75),
       checkTarget(section, 'upsert ≥ 0.7× raw', ratioOf(results, OP.upsert, LIB, RAW), 0.7),
+      checkTarget(section, `get ≥ 0.8× ${MINIMAL}`, ratioOf(results, OP.get, LIB, MINIMAL), 0.8),
+      checkTarget(section, `upsert ≥ 0.5× ${MINIMAL}`, ratioOf(results, OP.upsert, LIB, MINIMAL), 0.5),
       checkTarget(section, 'last page ≥ page 1 / 1.5 (library, last/first)', firstRate && lastRate ? lastRate / firstRate : undefined, 1 / 1.5),
     ];
   } finally {
