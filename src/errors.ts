@@ -13,6 +13,9 @@ export type ErrorCode =
   | 'ENCRYPTION_KEY_MISSING'
   | 'DECRYPTION_FAILED'
   | 'MIGRATION'
+  | 'NOT_MIGRATED'
+  | 'UNSUPPORTED_DATABASE'
+  | 'ABORTED'
   | 'DATABASE'
   | 'CONFLICT';
 
@@ -35,8 +38,8 @@ export class ExtensionStorageError extends Error {
 
 /** Input broke a documented rule; nothing was read or written. */
 export class ValidationError extends ExtensionStorageError {
-  constructor(message: string) {
-    super('VALIDATION', message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('VALIDATION', message, options);
   }
 }
 
@@ -72,6 +75,27 @@ export class EncryptionKeyMissingError extends ExtensionStorageError {
 export class DecryptionFailedError extends ExtensionStorageError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('DECRYPTION_FAILED', message, options);
+  }
+}
+
+/** The library's table does not exist: `storage.migrate()` was not called (or `migrateDown()` was). */
+export class NotMigratedError extends ExtensionStorageError {
+  constructor(message: string, cause: unknown) {
+    super('NOT_MIGRATED', `${message}: the table extension_storage does not exist; call storage.migrate() first`, { cause });
+  }
+}
+
+/** `migrate()` found a database setting the library cannot work with; the message says what to change. */
+export class UnsupportedDatabaseError extends ExtensionStorageError {
+  constructor(message: string) {
+    super('UNSUPPORTED_DATABASE', message);
+  }
+}
+
+/** The caller's `AbortSignal` fired; its `reason` is in `cause`. Work already committed stays. */
+export class AbortedError extends ExtensionStorageError {
+  constructor(message: string, cause: unknown) {
+    super('ABORTED', message, { cause });
   }
 }
 

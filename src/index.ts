@@ -45,12 +45,15 @@ export type { EncryptionKey, EncryptionKeyBinding } from './crypto/storage-ciphe
 export type { BackendChoice } from './crypto/backend.js';
 export type { RotateKeysOptions, RotationProgress, RotationResult } from './rotation.js';
 export {
+  AbortedError,
   ConflictError,
   DatabaseError,
   DecryptionFailedError,
   EncryptionKeyMissingError,
   ExtensionStorageError,
+  NotMigratedError,
   UnauthenticatedError,
+  UnsupportedDatabaseError,
   ValidationError,
   ValueTooLargeError,
 } from './errors.js';

@@ -5,7 +5,8 @@
  * @module
  */
 import type { Dialect, EncryptedRow } from './dialect.js';
-import { ValidationError } from './errors.js';
+import { AbortedError, ValidationError } from './errors.js';
+import { ROTATE_KEYS_OPTIONS } from './option-names.js';
 import type { RowCipher } from './row-cipher.js';
 import * as validate from './validation.js';
 
@@ -13,9 +14,12 @@ import * as validate from './validation.js';
 export interface RotateKeysOptions {
   /** Rows read per batch (1..10,000; default 100). Memory is about `batchSize` × the largest value. */
   readonly batchSize?: number;
-  /** Called after every batch with the totals so far. */
+  /** Called after every batch with the counts so far (the failed ids come once, in the result). */
   readonly onProgress?: (progress: RotationProgress) => void;
-  /** Stops the run between batches; batches already written stay written, and a later run resumes. */
+  /**
+   * Stops the run between batches with an `ABORTED` error (the signal's reason in `cause`); batches
+   * already written stay written, and a later run resumes.
+   */
   readonly signal?: AbortSignal;
 }
 
@@ -33,8 +37,8 @@ export interface RotationResult {
   readonly failedIds: number[];
 }
 
-/** Totals after a batch, and the last primary key done (a run resumes after it anyway). */
-export interface RotationProgress extends RotationResult {
+/** Counts after a batch, and the last primary key done (a run resumes after it anyway). */
+export interface RotationProgress extends Omit<RotationResult, 'failedIds'> {
   readonly lastId: number;
 }
 
@@ -43,17 +47,36 @@ const MAX_PASSES = 5;
 
 type Outcome = 'rotated' | 'current' | 'failed';
 
+/** `rotateKeys`' options, checked before any I/O. @throws `VALIDATION` */
+export function rotateKeysOptions(input: RotateKeysOptions | undefined): {
+  batchSize: number;
+  onProgress: ((progress: RotationProgress) => void) | undefined;
+  signal: AbortSignal | undefined;
+} {
+  const options = validate.options('options', input, ROTATE_KEYS_OPTIONS);
+  const batchSize = options.batchSize === undefined ? 100 : validate.positiveInteger('batchSize', options.batchSize);
+  if (batchSize > 10_000) throw new ValidationError(`"batchSize" expected an integer in 1..10000, got ${batchSize}`);
+  const { onProgress, signal } = options;
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new ValidationError(`"onProgress" expected a function, got ${onProgress === null ? 'null' : typeof onProgress}`);
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new ValidationError(`"signal" expected an AbortSignal, got ${signal === null ? 'null' : typeof signal}`);
+  }
+  return { batchSize, onProgress, signal };
+}
+
 /**
  * Re-encrypts every encrypted row under the first key of `cipher`.
+ * @throws `VALIDATION` (bad options, before any I/O), `ABORTED` (the signal fired; cause: its reason).
  * @example
  * const result = await storage.rotateKeys({ batchSize: 500, onProgress: (p) => log(p.scanned) });
  */
-export async function rotateKeys(dialect: Dialect, cipher: RowCipher, options: RotateKeysOptions = {}): Promise<RotationResult> {
-  const batchSize = options.batchSize === undefined ? 100 : validate.positiveInteger('batchSize', options.batchSize);
-  if (batchSize > 10_000) throw new ValidationError(`"batchSize" expected an integer in 1..10000, got ${batchSize}`);
+export async function rotateKeys(dialect: Dialect, cipher: RowCipher, input?: RotateKeysOptions): Promise<RotationResult> {
+  const { batchSize, onProgress, signal } = rotateKeysOptions(input);
   const totals = { scanned: 0, rotated: 0, alreadyCurrent: 0, failed: 0, failedIds: [] as number[] };
   for (let afterId = 0; ; ) {
-    options.signal?.throwIfAborted();
+    if (signal?.aborted) throw new AbortedError(`"rotateKeys" was aborted after ${totals.scanned} rows`, signal.reason);
     const batch = await rotateBatch(dialect, cipher, afterId, batchSize);
     if (batch === null) return totals;
     for (const [id, outcome] of batch.outcomes) {
@@ -66,7 +89,7 @@ export async function rotateKeys(dialect: Dialect, cipher: RowCipher, options: R
       }
     }
     afterId = batch.lastId;
-    options.onProgress?.({ ...totals, failedIds: [...totals.failedIds], lastId: afterId });
+    onProgress?.({ scanned: totals.scanned, rotated: totals.rotated, alreadyCurrent: totals.alreadyCurrent, failed: totals.failed, lastId: afterId });
   }
 }
 

@@ -8,6 +8,18 @@ import type { Dialect, Expected, Row, RowInfo, RowWrite, Scope } from './dialect
 import { ConflictError, EncryptionKeyMissingError, ValidationError } from './errors.js';
 import { listingRange } from './key-range.js';
 import { backoff, retries as retryCount } from './retry.js';
+import {
+  DELETE_OPTIONS,
+  ENTRY_WRITE,
+  GET_JSON_OPTIONS,
+  LIST_FILTER,
+  LIST_OPTIONS,
+  SET_JSON_OPTIONS,
+  SET_OPTIONS,
+  UPDATE_JSON_OPTIONS,
+  UPDATE_OPTIONS,
+  UPDATE_RESULT,
+} from './option-names.js';
 import type { RowCipher } from './row-cipher.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 import type {
@@ -51,10 +63,12 @@ export interface GetJSONOptions<T> {
   readonly schema?: StandardSchemaV1<unknown, T>;
 }
 
-/** Options of `setJSON`. */
-export interface SetJSONOptions<T> extends Omit<SetOptions, 'valueType'>, GetJSONOptions<T> {
+/** Options of `setJSON`; with a `schema`, the value must have the schema's input type. */
+export interface SetJSONOptions<S extends StandardSchemaV1 = StandardSchemaV1> extends Omit<SetOptions, 'valueType'> {
   /** Defaults to `application/json`. */
   readonly valueType?: string;
+  /** A Standard Schema the value is checked against before writing; its output is what is stored. */
+  readonly schema?: S;
 }
 
 /** Options of `updateJSON`. */
@@ -104,7 +118,9 @@ export class ScopeHandle {
    * const prefs = await ext.user.getJSON('prefs', { schema: z.object({ theme: z.string() }) });
    */
   async getJSON<T = unknown>(key: string, options?: GetJSONOptions<T>): Promise<T | null> {
-    const { schema } = validate.options('options', options);
+    const { schema } = validate.options('options', options, GET_JSON_OPTIONS);
+    if (schema !== undefined) validate.standardSchema('schema', schema);
+    validate.key(key);
     const text = await this.getText(key);
     if (text === null) return null;
     return parseJSON(key, text, schema);
@@ -119,7 +135,7 @@ export class ScopeHandle {
    * await ext.user.set('doc', text, { ifMatch: read.etag });
    */
   async set(key: string, value: Value, setOptions?: SetOptions): Promise<EntryInfo> {
-    const options = validate.options('options', setOptions);
+    const options = validate.options('options', setOptions, SET_OPTIONS);
     const checkedKey = validate.key(key);
     const condition = writeCondition(options);
     const bytes = validate.value(value, this.#context.maxValueBytes);
@@ -157,11 +173,24 @@ export class ScopeHandle {
     throw await conflict(dialect, write, write.key, condition === 'absent' ? '"ifAbsent": the entry exists' : conditionMessage(condition));
   }
 
-  /** Stores `value` as JSON (after checking it against `schema` when given). */
-  async setJSON<T>(key: string, value: T, jsonOptions?: SetJSONOptions<T>): Promise<EntryInfo> {
-    const { schema, ...setOptions } = validate.options('options', jsonOptions);
+  /**
+   * Stores `value` as JSON (after checking it against `schema` when given: a value that does not have
+   * the schema's input type does not compile). A value `JSON.stringify` refuses (a BigInt, a cycle) or
+   * turns into nothing is a `VALIDATION` error.
+   * @example
+   * await ext.user.setJSON('prefs', { theme: 'dark' }, { schema: z.object({ theme: z.enum(['dark', 'light']) }) });
+   */
+  async setJSON<S extends StandardSchemaV1 = StandardSchemaV1>(
+    key: string,
+    value: NoInfer<StandardSchemaV1.InferInput<S>>,
+    jsonOptions?: SetJSONOptions<S>,
+  ): Promise<EntryInfo> {
+    const { schema, ...setOptions } = validate.options('options', jsonOptions, SET_JSON_OPTIONS);
+    if (schema !== undefined) validate.standardSchema('schema', schema);
+    validate.key(key);
     const checked = schema ? await conform(schema, value, key) : value;
-    return this.set(key, jsonText(checked), { ...setOptions, valueType: setOptions.valueType ?? JSON_TYPE });
+    const text = serialize(checked);
+    return this.set(key, text, { ...setOptions, valueType: setOptions.valueType ?? JSON_TYPE });
   }
 
   /**
@@ -170,7 +199,7 @@ export class ScopeHandle {
    */
   async delete(key: string, deleteOptions?: DeleteOptions): Promise<boolean> {
     const checkedKey = validate.key(key);
-    const options = validate.options('options', deleteOptions);
+    const options = validate.options('options', deleteOptions, DELETE_OPTIONS);
     if (options.ifVersion === undefined && options.ifMatch === undefined) return this.#context.dialect.delete(this.#resolve().scope, checkedKey);
     const expected = writeCondition(options) as Expected;
     const { dialect } = this.#context;
@@ -191,11 +220,11 @@ export class ScopeHandle {
   async update(key: string, fn: (current: Entry | null) => UpdateResult | Promise<UpdateResult>, updateOptions?: UpdateOptions): Promise<EntryInfo> {
     const checkedKey = validate.key(key);
     if (typeof fn !== 'function') throw new ValidationError(`"fn" expected a function, got ${typeof fn}`);
-    const retries = retryCount(validate.options('options', updateOptions).retries, DEFAULT_UPDATE_RETRIES);
+    const retries = retryCount(validate.options('options', updateOptions, UPDATE_OPTIONS).retries, DEFAULT_UPDATE_RETRIES);
     for (let attempt = 0; ; attempt++) {
       const current = await this.get(checkedKey);
       const result = await fn(current);
-      const next = typeof result === 'string' || result instanceof Uint8Array ? { value: result } : validate.options('result', result);
+      const next = typeof result === 'string' || result instanceof Uint8Array ? { value: result } : validate.options('result', result, UPDATE_RESULT);
       const options: SetOptions = {
         valueType: next.valueType ?? current?.valueType,
         category: next.category === undefined ? current?.category : next.category,
@@ -220,7 +249,8 @@ export class ScopeHandle {
    * const n = await ext.global.updateJSON<Stats>('stats', (s) => ({ hits: (s?.hits ?? 0) + 1 }), { schema });
    */
   async updateJSON<T>(key: string, fn: (current: T | null) => T | Promise<T>, jsonOptions?: UpdateJSONOptions<T>): Promise<T> {
-    const { schema, retries } = validate.options('options', jsonOptions);
+    const { schema, retries } = validate.options('options', jsonOptions, UPDATE_JSON_OPTIONS);
+    if (schema !== undefined) validate.standardSchema('schema', schema);
     if (typeof fn !== 'function') throw new ValidationError(`"fn" expected a function, got ${typeof fn}`);
     let written!: T;
     await this.update(
@@ -229,7 +259,7 @@ export class ScopeHandle {
         const current = entry === null ? null : await parseJSON(key, decodeText(key, entry.value), schema);
         const next = await fn(current);
         written = schema ? await conform(schema, next, key) : next;
-        return { value: jsonText(written), valueType: entry?.valueType ?? JSON_TYPE };
+        return { value: serialize(written), valueType: entry?.valueType ?? JSON_TYPE };
       },
       { retries },
     );
@@ -329,7 +359,7 @@ export class ScopeHandle {
 
   /** One entry of `setMany`, validated as `set` validates its arguments. */
   #batchWrite(entry: EntryWrite, index: number): { write: RowWrite; condition: Condition } {
-    const { key, value, ...options } = validate.options(`entries[${index}]`, entry);
+    const { key, value, ...options } = validate.options(`entries[${index}]`, entry, ENTRY_WRITE);
     const checkedKey = validate.key(key, `entries[${index}].key`);
     const condition = writeCondition(options);
     const bytes = validate.value(value as Value, this.#context.maxValueBytes);
@@ -369,7 +399,7 @@ export class ScopeHandle {
    * do { const page = await scope.list({ prefix: 'cfg/', cursor }); cursor = page.nextCursor; } while (cursor);
    */
   async list(listOptions?: ListOptions): Promise<Page> {
-    const options = validate.options('options', listOptions);
+    const options = validate.options('options', listOptions, LIST_OPTIONS);
     const limit = validate.limit(options.limit ?? DEFAULT_PAGE_SIZE);
     const filter = this.#filter(options);
     const afterKey = options.cursor === undefined || options.cursor === null ? null : decodeCursor(filter, options.cursor);
@@ -382,7 +412,7 @@ export class ScopeHandle {
 
   /** How many entries `list` with the same filters would return across all pages. */
   async count(filter?: ListFilter): Promise<number> {
-    const context = this.#filter(validate.options('filter', filter));
+    const context = this.#filter(validate.options('filter', filter, LIST_FILTER));
     return this.#context.dialect.count(context.scope, { category: context.category, range: listingRange(context.prefix, null) });
   }
 
@@ -455,12 +485,6 @@ function batchKeys(keys: readonly string[]): string[] {
   return keys.map((key, index) => validate.key(key, `keys[${index}]`));
 }
 
-function jsonText(value: unknown): string {
-  const text = JSON.stringify(value);
-  if (text === undefined) throw new ValidationError(`"value" expected a JSON-serialisable value, got ${typeof value}`);
-  return text;
-}
-
 async function parseJSON<T>(key: string, text: string, schema: StandardSchemaV1<unknown, T> | undefined): Promise<T> {
   let parsed: unknown;
   try {
@@ -509,12 +533,36 @@ function decodeText(key: string, bytes: Uint8Array): string {
   }
 }
 
+/** `JSON.stringify`, with its refusals as `VALIDATION` errors (the TypeError, which names no value, as cause). */
+function serialize(value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (error) {
+    throw new ValidationError('"value" expected a JSON-serialisable value (no BigInt, no cycle)', { cause: error });
+  }
+  if (text === undefined) throw new ValidationError(`"value" expected a JSON-serialisable value, got ${typeof value}`);
+  return text;
+}
+
 async function conform<T>(schema: StandardSchemaV1<unknown, T>, input: unknown, key: string): Promise<T> {
   const result = await schema['~standard'].validate(input);
   if (result.issues) {
-    const issues = result.issues.map((issue) => issue.message).join('; ');
+    const issues = result.issues.map((issue) => `${issuePath(issue)}: ${issue.message}`).join('; ');
     throw new ValidationError(`"${key}" does not match the schema: ${issues}`);
   }
   return result.value;
+}
+
+/** Where an issue is, e.g. `items[2].name` (the field names, never the value); `(value)` for the root. */
+function issuePath(issue: StandardSchemaV1.Issue): string {
+  if (!issue.path || issue.path.length === 0) return '(value)';
+  let path = '';
+  for (const segment of issue.path) {
+    const name = typeof segment === 'object' && segment !== null ? segment.key : segment;
+    if (typeof name === 'number') path += `[${name}]`;
+    else path += path === '' ? String(name) : `.${String(name)}`;
+  }
+  return path;
 }
 

@@ -6,9 +6,11 @@
 import type { BackendChoice } from './crypto/backend.js';
 import { StorageCipher, type EncryptionKey, type EncryptionKeyBinding } from './crypto/storage-cipher.js';
 import type { Dialect } from './dialect.js';
-import { EncryptionKeyMissingError, ValidationError } from './errors.js';
+import { describeDialectCandidate } from './dialect-hint.js';
+import { DatabaseError, EncryptionKeyMissingError, ExtensionStorageError, ValidationError } from './errors.js';
 import { ExtensionHandle, type UserSource } from './extension.js';
-import { rotateKeys, type RotateKeysOptions, type RotationResult } from './rotation.js';
+import { EXTENSION_OPTIONS, LIMITS, STORAGE_OPTIONS } from './option-names.js';
+import { rotateKeys, rotateKeysOptions, type RotateKeysOptions, type RotationResult } from './rotation.js';
 import type { StorageContext } from './scope.js';
 import { runTransaction, TransactionStorage } from './transaction.js';
 import type { Limits, TransactionOptions, User } from './types.js';
@@ -56,30 +58,42 @@ export class ExtensionStorage {
   readonly #context: StorageContext;
   readonly #user: UserSource;
 
-  constructor(options: ExtensionStorageOptions) {
-    if (typeof options !== 'object' || options === null || typeof options.dialect?.upsert !== 'function') {
-      throw new ValidationError('"dialect" expected a dialect such as sqlite(db), got none');
+  /** @throws `VALIDATION` for a missing or unwrapped dialect, an unknown option, or a bad value of one. */
+  constructor(storageOptions: ExtensionStorageOptions) {
+    if (storageOptions === undefined) throw new ValidationError('"options" expected an object with a "dialect", got none');
+    const options = validate.options('options', storageOptions, STORAGE_OPTIONS);
+    if (typeof (options.dialect as Partial<Dialect> | undefined)?.upsert !== 'function') {
+      throw new ValidationError(`"dialect" expected a dialect such as sqlite(db), ${describeDialectCandidate(options.dialect)}`);
     }
     if (options.user !== undefined && typeof options.user !== 'function') {
       throw new ValidationError(`"user" expected a function returning the caller's user, got ${typeof options.user}`);
     }
-    const maxValueBytes = validate.positiveInteger('limits.maxValueBytes', options.limits?.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES);
+    const limits = validate.options('limits', options.limits, LIMITS);
+    const maxValueBytes = validate.positiveInteger('limits.maxValueBytes', limits.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES);
     const cipher =
       options.encryptionKeys === undefined
         ? null
         : new StorageCipher(options.encryptionKeys, options.encryptionKeyBinding ?? 'scope', options.cryptoBackend ?? 'auto');
-    this.#context = Object.freeze({ dialect: options.dialect, maxValueBytes, cipher });
+    this.#context = Object.freeze({ dialect: options.dialect as Dialect, maxValueBytes, cipher });
     this.#user = options.user;
   }
 
-  /** Creates or upgrades the library's table; idempotent, safe to call on every start and from many processes. */
+  /**
+   * Creates or upgrades the library's table; idempotent, safe to call on every start and from many
+   * processes, and after a crash at any point of an earlier run. First checks what the library assumes
+   * of the database (encoding, server version, …).
+   * @throws `UNSUPPORTED_DATABASE` (the message says which setting to change), `MIGRATION`, `DATABASE`.
+   */
   migrate(): Promise<void> {
-    return this.#context.dialect.migrate();
+    return typed(this.#context.dialect, 'migrate', () => this.#context.dialect.migrate());
   }
 
-  /** Removes everything `migrate()` created, data included. */
+  /**
+   * Removes everything `migrate()` created, data included; also what an interrupted `migrate()` left.
+   * @throws `MIGRATION`, `DATABASE`.
+   */
   migrateDown(): Promise<void> {
-    return this.#context.dialect.migrateDown();
+    return typed(this.#context.dialect, 'migrateDown', () => this.#context.dialect.migrateDown());
   }
 
   /**
@@ -89,9 +103,10 @@ export class ExtensionStorage {
    * const storage = new ExtensionStorage({ dialect, encryptionKeys: [newSecret, oldSecret] });
    * const { rotated, failed } = await storage.rotateKeys();
    */
-  rotateKeys(options?: RotateKeysOptions): Promise<RotationResult> {
+  async rotateKeys(options?: RotateKeysOptions): Promise<RotationResult> {
+    rotateKeysOptions(options);
     const { cipher, dialect } = this.#context;
-    if (cipher === null) return Promise.reject(new EncryptionKeyMissingError('"rotateKeys" needs the storage option "encryptionKeys"'));
+    if (cipher === null) throw new EncryptionKeyMissingError('"rotateKeys" needs the storage option "encryptionKeys"');
     return rotateKeys(dialect, cipher, options);
   }
 
@@ -101,7 +116,7 @@ export class ExtensionStorage {
    * const ext = storage.extension('acme.my-ext', { user: { id: 42 } });
    */
   extension(extensionId: string, options?: ExtensionOptions): ExtensionHandle {
-    const { user } = validate.options('options', options);
+    const { user } = validate.options('options', options, EXTENSION_OPTIONS);
     return new ExtensionHandle(this.#context, extensionId, user === undefined ? this.#user : user);
   }
 
@@ -134,5 +149,15 @@ export class ExtensionStorage {
   withTransaction(hostTransaction: unknown): TransactionStorage {
     const { dialect, maxValueBytes, cipher } = this.#context;
     return new TransactionStorage({ dialect: dialect.withTransaction(hostTransaction), maxValueBytes, cipher }, this.#user);
+  }
+}
+
+/** Runs a dialect's maintenance operation; anything a dialect let through untyped becomes `DATABASE`. */
+async function typed(dialect: Dialect, operation: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    if (error instanceof ExtensionStorageError) throw error;
+    throw new DatabaseError(`${dialect.name}: ${operation} failed`, error);
   }
 }

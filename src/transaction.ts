@@ -6,6 +6,7 @@
  */
 import { ConflictError, ValidationError } from './errors.js';
 import { ExtensionHandle, type UserSource } from './extension.js';
+import { EXTENSION_OPTIONS, TRANSACTION_OPTIONS } from './option-names.js';
 import { backoff, retries as retryCount } from './retry.js';
 import type { StorageContext } from './scope.js';
 import type { ExtensionOptions } from './storage.js';
@@ -28,7 +29,7 @@ export class TransactionStorage {
 
   /** The handle of one extension, its statements inside this transaction. See `ExtensionStorage.extension`. */
   extension(extensionId: string, options?: ExtensionOptions): ExtensionHandle {
-    const { user } = validate.options('options', options);
+    const { user } = validate.options('options', options, EXTENSION_OPTIONS);
     return new ExtensionHandle(this.#context, extensionId, user === undefined ? this.#user : user);
   }
 
@@ -49,7 +50,7 @@ export async function runTransaction<T>(
   transactionOptions: TransactionOptions | undefined,
 ): Promise<T> {
   if (typeof fn !== 'function') throw new ValidationError(`"fn" expected a function, got ${typeof fn}`);
-  const retries = retryCount(validate.options('options', transactionOptions).retries, 0);
+  const retries = retryCount(validate.options('options', transactionOptions, TRANSACTION_OPTIONS).retries, 0);
   for (let attempt = 0; ; attempt++) {
     try {
       return await context.dialect.transaction((dialect) =>

@@ -141,13 +141,51 @@ export function limit(input: unknown): number {
   return input;
 }
 
-/** An options object (absent means empty). */
-export function options<T extends object>(field: string, input: T | undefined): Partial<T> {
+/**
+ * Every option name of an options interface, each mapped to `true`: a name added to the interface fails
+ * to compile until it is listed here too, so the list and the type cannot drift apart.
+ * @example
+ * const SET_OPTIONS = optionNames<SetOptions>({ valueType: true, category: true, description: true, encrypt: true });
+ */
+export type OptionNameList<T> = { readonly [K in keyof Required<T>]: true };
+
+/** The allowed names of an options object, as `options()` checks them. */
+export function optionNames<T>(names: OptionNameList<T>): ReadonlySet<string> {
+  return new Set(Object.keys(names));
+}
+
+/**
+ * An options object (absent means empty) whose every own name is in `allowed`: a misspelt option is a
+ * `VALIDATION` error naming it (never its value) rather than silently ignored.
+ */
+export function options<T extends object>(field: string, input: T | undefined, allowed: ReadonlySet<string>): Partial<T> {
   if (input === undefined) return {};
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ValidationError(`"${field}" expected an object, got ${describe(input)}`);
   }
+  // for…in allocates nothing on the hot path (set, get); only a failure builds the list of names.
+  for (const name in input) {
+    if (!allowed.has(name)) throw unknownOptions(field, input, allowed);
+  }
   return input;
+}
+
+function unknownOptions(field: string, input: object, allowed: ReadonlySet<string>): ValidationError {
+  const unknown = Object.keys(input)
+    .filter((name) => !allowed.has(name))
+    .map((name) => JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name));
+  const known = allowed.size === 0 ? 'none' : [...allowed].join(', ');
+  return new ValidationError(
+    `"${field}" has unknown option${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}; the known options are: ${known}`,
+  );
+}
+
+/** A Standard Schema (zod, valibot, arktype, …): an object with a `~standard.validate` function. */
+export function standardSchema(field: string, input: unknown): void {
+  const props = (input as { '~standard'?: { validate?: unknown } } | null)?.['~standard'];
+  if (typeof props?.validate !== 'function') {
+    throw new ValidationError(`"${field}" expected a Standard Schema (zod, valibot, arktype, …: an object with "~standard".validate), got ${describe(input)}`);
+  }
 }
 
 /** A boolean option. */

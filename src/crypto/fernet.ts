@@ -9,7 +9,9 @@ import { InvalidTokenError } from './errors.js';
 import { generateKeyText, parseKey } from './keys.js';
 import { resolveBackend } from './select-backend.js';
 import { type RawToken, type TimeCheck, isFresh, openToken, parseToken, sealToken } from './token.js';
-import { describeType, expectBytes, expectData, expectOptions, expectSeconds } from './validate.js';
+import { DECRYPT_OPTIONS, ENCRYPT_OPTIONS, FERNET_OPTIONS } from '../option-names.js';
+import { options as knownOptions } from '../validation.js';
+import { describeType, expectBytes, expectData, expectSeconds } from './validate.js';
 
 /** A key: 44 characters of padded url-safe base64, or the 32 raw bytes. */
 export type FernetKey = string | Uint8Array;
@@ -69,7 +71,7 @@ export function readToken(token: unknown): RawToken {
 
 /** The TTL check asked for by `options`, or `undefined` when no `ttl` is given. */
 export function readTimeCheck(options: DecryptOptions | undefined): TimeCheck | undefined {
-  const { ttl, now } = expectOptions(options, 'options');
+  const { ttl, now } = knownOptions('options', options, DECRYPT_OPTIONS);
   if (ttl === undefined) return undefined;
   return { ttl: expectSeconds(ttl, 'ttl'), now: now === undefined ? unixNow() : expectSeconds(now, 'now') };
 }
@@ -77,7 +79,7 @@ export function readTimeCheck(options: DecryptOptions | undefined): TimeCheck | 
 /** Token text of `data` under `state`'s keys, with the timestamp and IV from `options` or fresh. */
 export function encryptWith(state: FernetState, data: unknown, options: EncryptOptions | undefined): string {
   const plaintext = expectData(data, 'data');
-  const { now, iv } = expectOptions(options, 'options');
+  const { now, iv } = knownOptions('options', options, ENCRYPT_OPTIONS);
   const timestamp = now === undefined ? unixNow() : expectSeconds(now, 'now');
   const ivBytes = iv === undefined ? state.backend.randomIv() : expectBytes(iv, 'iv', 16);
   return sealToken(state.keys, plaintext, timestamp, ivBytes);
@@ -100,7 +102,7 @@ export class Fernet {
    * @throws ValidationError when the key or an option is malformed.
    */
   constructor(key: FernetKey, options?: FernetOptions) {
-    const backend = resolveBackend(expectOptions(options, 'options').backend);
+    const backend = resolveBackend(knownOptions('options', options, FERNET_OPTIONS).backend);
     const { signingKey, encryptionKey } = parseKey(key);
     states.set(this, { keys: backend.keyed(signingKey, encryptionKey), backend });
     this.backend = backend.name;
@@ -131,8 +133,8 @@ export class Fernet {
    * const bytes = fernet.decrypt(token, { ttl: 60 });
    */
   decrypt(token: FernetToken, options?: DecryptOptions): Uint8Array {
-    const raw = readToken(token);
     const time = readTimeCheck(options);
+    const raw = readToken(token);
     if (time && !isFresh(raw, time)) throw new InvalidTokenError();
     const plaintext = openToken(fernetState(this, 'this').keys, raw);
     if (!plaintext) throw new InvalidTokenError();

@@ -54,8 +54,8 @@ export class MultiFernet {
    * const bytes = multi.decrypt(token, { ttl: 3600 });
    */
   decrypt(token: FernetToken, options?: DecryptOptions): Uint8Array {
-    const raw = readToken(token);
     const time = readTimeCheck(options);
+    const raw = readToken(token);
     if (time && !isFresh(raw, time)) throw new InvalidTokenError();
     return this.#open(raw);
   }

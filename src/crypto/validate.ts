@@ -40,12 +40,3 @@ export function expectSeconds(value: unknown, field: string): number {
   }
   return value;
 }
-
-/** A plain options object, or `undefined` for none. */
-export function expectOptions<T extends object>(value: T | undefined, field: string): Partial<T> {
-  if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ValidationError(`"${field}" expected an object, got ${describeType(value)}`);
-  }
-  return value;
-}

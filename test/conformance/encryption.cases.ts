@@ -203,8 +203,9 @@ export function encryptionCases({ storage, dialect, test }: SuiteContext): void 
       const rotating = storage({ encryptionKeys: [NEW, OLD] });
       const aborted = await rotating
         .rotateKeys({ batchSize: 3, onProgress: (p) => p.scanned >= 6 && controller.abort(new Error('stop')), signal: controller.signal })
-        .catch((e: Error) => e.message);
-      expect(aborted).toBe('stop');
+        .catch((e: unknown) => e);
+      expect(aborted).toMatchObject({ code: 'ABORTED', cause: { message: 'stop' } });
+      expect(aborted).toBeInstanceOf(ExtensionStorageError);
       expect(await rotating.rotateKeys({ batchSize: 3 })).toMatchObject({ scanned: 12, rotated: 6, alreadyCurrent: 6 });
       const onlyNew = storage({ encryptionKeys: NEW }).extension('acme.abort').global;
       for (let i = 0; i < 12; i++) expect(await onlyNew.getText(`k${i}`)).toBe(`v${i}`);

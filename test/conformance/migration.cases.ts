@@ -21,7 +21,8 @@ export function migrationCases({ storage, test, tables }: SuiteContext): void {
       expect((await tables()).filter((name) => name.startsWith('extension_storage'))).toEqual([]);
       const error = await ext.global.get('kept').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ExtensionStorageError);
-      expect((error as ExtensionStorageError).code).toBe('DATABASE');
+      expect((error as ExtensionStorageError).code).toBe('NOT_MIGRATED');
+      expect((error as Error).message).toContain('call storage.migrate()');
       await s.migrateDown();
 
       await s.migrate();

@@ -92,6 +92,13 @@ export function writesCases({ storage, test, hosts, peer }: SuiteContext): void 
       for (const ifMatch of ['', 'nope', 7, `${'0'.repeat(36)}.1`]) await rejectsWith(g.set('doc', 'x', { ifMatch: ifMatch as string }), 'VALIDATION');
       await rejectsWith(g.set('doc', 'x', { ifAbsent: 'yes' as never }), 'VALIDATION');
       await rejectsWith(g.delete('doc', { ifVersion: 0 }), 'VALIDATION');
+      // Unknown option names are refused everywhere, misspelt conditions included.
+      await rejectsWith(g.set('doc', 'x', { ifversion: 1 } as never), 'VALIDATION');
+      await rejectsWith(g.delete('doc', { ifAbsent: true } as never), 'VALIDATION');
+      await rejectsWith(g.update('doc', () => ({ value: 'x', ifMatch: 'y' }) as never), 'VALIDATION');
+      await rejectsWith(g.update('doc', () => 'x', { retry: 1 } as never), 'VALIDATION');
+      await rejectsWith(g.setMany([{ key: 'doc', value: 'x', ifAbsnet: true } as never]), 'VALIDATION');
+      await rejectsWith(storage().transaction(async () => 1, { retry: 1 } as never), 'VALIDATION');
       expect((await g.get('doc'))?.version).toBe(1);
     });
 

@@ -170,7 +170,7 @@ describe('before the database', () => {
     const bare = new ExtensionStorage({ dialect: sqlite(new Database(':memory:')) }).extension('acme.valid');
     await expect(bare.user.get('k')).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     await expect(bare.global.set('', 'v')).rejects.toMatchObject({ code: 'VALIDATION' });
-    await expect(bare.global.get('k')).rejects.toMatchObject({ code: 'DATABASE' });
+    await expect(bare.global.get('k')).rejects.toMatchObject({ code: 'NOT_MIGRATED' });
   });
   it('refuses a missing dialect', () => {
     expect(() => new ExtensionStorage({} as never)).toThrow(ValidationError);

@@ -11,6 +11,7 @@ import mysql2, { type Pool, type RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ExtensionStorage, ExtensionStorageError } from '../../src/index.js';
 import { mysql } from '../../src/dialects/mysql/index.js';
+import { migrations } from '../../src/dialects/mysql/migrations.js';
 import { createTempDatabase, type TempDatabase } from '../setup/databases.js';
 
 const mysqlUrl = inject('mysqlUrl');
@@ -136,17 +137,6 @@ describe.skipIf(!mysqlUrl)('mysql dialect on MariaDB', () => {
       expect(ddl).toMatch(/`created_at` datetime\(3\) NOT NULL/);
     });
 
-    it('the table refuses a row in two scopes at once', async () => {
-      const insert = (userId: string, resourceType: string, resourceId: string) =>
-        pool.query(
-          'INSERT INTO extension_storage (uuid, extension_id, user_id, resource_type, resource_id, `key`, value, value_type, size, ' +
-            "created_at, updated_at) VALUES (UUID(), 'acme.check', ?, ?, ?, 'k', '', 'text/plain', 0, NOW(3), NOW(3))",
-          [userId, resourceType, resourceId],
-        );
-      await expect(insert('1', 'chart', '1')).rejects.toThrow(/CONSTRAINT|check/i);
-      await expect(insert('', 'chart', '')).rejects.toThrow(/CONSTRAINT|check/i);
-      await expect(insert('', '', '1')).rejects.toThrow(/CONSTRAINT|check/i);
-    });
   });
 
   describe('three processes on one database', () => {
@@ -218,7 +208,7 @@ describe.skipIf(!mysqlUrl)('mysql dialect on MariaDB', () => {
       try {
         await Promise.all(clients.map((client) => new ExtensionStorage({ dialect: mysql(client) }).migrate()));
         const [ledger] = await clients[0]!.query<RowDataPacket[]>('SELECT tag FROM extension_storage_migrations');
-        expect(ledger.map((row) => row.tag)).toEqual(['0000_init']);
+        expect(ledger.map((row) => row.tag).sort()).toEqual(migrations.map((migration) => migration.tag));
         await Promise.all(clients.map((client) => new ExtensionStorage({ dialect: mysql(client) }).migrate()));
         const storages = clients.map((client) => new ExtensionStorage({ dialect: mysql(client) }));
         await Promise.all(storages.map((storage, i) => storage.extension('acme.migrated').global.set(`k${i}`, 'v')));

@@ -180,7 +180,7 @@ describe.skipIf(!pgUrl)('postgres dialect', () => {
       await storage.migrate();
       await sql`DROP TABLE extension_storage`;
       const error = await storage.extension('acme.gone').global.get('k').catch((e: unknown) => e);
-      expect((error as ExtensionStorageError).code).toBe('DATABASE');
+      expect((error as ExtensionStorageError).code).toBe('NOT_MIGRATED');
       expect((error as Error).cause).toBeInstanceOf(Error);
     });
   });

@@ -12,7 +12,7 @@ import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
 import type { Connection as CallbackConnection, Pool as CallbackPool } from 'mysql2';
 import type { Connection, FieldPacket, Pool, QueryOptions, ResultSetHeader, RowDataPacket, TypeCast } from 'mysql2/promise';
 import type { CounterWrite, Dialect, EncryptedRow, Expected, Row, RowInfo, RowQuery, RowWrite, Scope } from '../../dialect.js';
-import { ConflictError, DatabaseError, ExtensionStorageError, ValidationError } from '../../errors.js';
+import { ConflictError, DatabaseError, ExtensionStorageError, NotMigratedError, UnsupportedDatabaseError, ValidationError } from '../../errors.js';
 import { atKey, inScope, keyParams, lazy, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import {
@@ -53,6 +53,24 @@ const RETRYABLE_ERRNOS = new Set([
  * The migration lock, one per database (lock names are server-wide, and at most 64 characters on MySQL).
  */
 const LOCK_NAME = "CONCAT('extension_storage_migrate:', MD5(COALESCE(DATABASE(), '')))";
+
+/**
+ * The smallest `max_allowed_packet` `migrate()` accepts, in bytes (33 MiB): the largest value of the
+ * default `limits.maxValueBytes` travels hex-encoded, twice its size, in one packet.
+ */
+export const MIN_MAX_ALLOWED_PACKET = 33 * 1024 * 1024;
+/** The oldest servers the library supports, as [major, minor]. */
+const MIN_MARIADB: readonly [number, number] = [10, 11];
+const MIN_MYSQL: readonly [number, number] = [8, 0];
+
+/** ER_NO_SUCH_TABLE: the library was not migrated. */
+const NO_SUCH_TABLE = 1146;
+/**
+ * Errors that say a migration statement's work is already done. Creating: ER_TABLE_EXISTS_ERROR,
+ * ER_DUP_KEYNAME, ER_DUP_FIELDNAME, a duplicate CHECK name (MariaDB 1826, MySQL 3822). Dropping:
+ * ER_BAD_TABLE_ERROR, ER_CANT_DROP_FIELD_OR_KEY (MariaDB, also for a CHECK), MySQL's missing CHECK (3940).
+ */
+const ALREADY_DONE_ERRNOS = new Set([1050, 1061, 1060, 1826, 3822, 1051, 1091, 3940]);
 
 const SCOPED_KEY_INDEX = 'extension_storage_scoped_key';
 const SCOPED_CATEGORY_INDEX = 'extension_storage_scoped_category';
@@ -256,7 +274,7 @@ function wrapped(operation: string, error: unknown): ExtensionStorageError {
       cause: error,
     });
   }
-  return new DatabaseError(`mysql: ${operation} failed`, error);
+  return errno(error) === NO_SUCH_TABLE ? new NotMigratedError(`mysql: ${operation} failed`, error) : new DatabaseError(`mysql: ${operation} failed`, error);
 }
 
 /** Drizzle's own rule for mysql2: dates come back as the server's text, which the columns parse. */
@@ -334,7 +352,7 @@ function errno(error: unknown): number | undefined {
 /**
  * A MySQL dialect over the host's mysql2 pool (or connection, or its Drizzle database over either).
  * Works on MySQL 8 and MariaDB 10.11+; the server's `max_allowed_packet` must hold the largest value
- * twice over (values travel hex-encoded): 64 MiB for the default 16 MiB − 1 limit.
+ * twice over (values travel hex-encoded): `migrate()` refuses less than `MIN_MAX_ALLOWED_PACKET`.
  * @example
  * import mysql2 from 'mysql2/promise';
  * const storage = new ExtensionStorage({ dialect: mysql(mysql2.createPool(process.env.DATABASE_URL!)) });
@@ -373,38 +391,12 @@ export function mysql(client: MysqlClient): Dialect {
             await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random())));
             continue;
           }
-          throw new DatabaseError(`mysql: ${operation} failed`, error);
+          throw errno(error) === NO_SUCH_TABLE
+            ? new NotMigratedError(`mysql: ${operation} failed`, error)
+            : new DatabaseError(`mysql: ${operation} failed`, error);
         }
       }
     });
-  }
-
-  function migrationSession(connection: Connection): MigrationSession {
-    const query = (statement: string, values?: unknown[]) => connection.query({ sql: statement, rowsAsArray: false }, values);
-    return {
-      createLedger: async () => {
-        await query(
-          `CREATE TABLE IF NOT EXISTS \`${LEDGER_TABLE}\` (` +
-            '`tag` varchar(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL PRIMARY KEY, `applied_at` bigint NOT NULL)',
-        );
-      },
-      appliedTags: async () => {
-        const [rows] = await query(`SELECT \`tag\` FROM \`${LEDGER_TABLE}\``);
-        return (rows as RowDataPacket[]).map((row) => String(row.tag));
-      },
-      execute: async (statement) => {
-        await query(statement);
-      },
-      record: async (tag) => {
-        await query(`INSERT INTO \`${LEDGER_TABLE}\` (\`tag\`, \`applied_at\`) VALUES (?, ?)`, [tag, Date.now()]);
-      },
-      forget: async (tag) => {
-        await query(`DELETE FROM \`${LEDGER_TABLE}\` WHERE \`tag\` = ?`, [tag]);
-      },
-      dropLedger: async () => {
-        await query(`DROP TABLE IF EXISTS \`${LEDGER_TABLE}\``);
-      },
-    };
   }
 
   /**
@@ -412,7 +404,17 @@ export function mysql(client: MysqlClient): Dialect {
    * own in MySQL, so a transaction could not serialise them: `GET_LOCK` on one dedicated connection
    * does, named after the database so that databases on one server migrate independently.
    */
-  function locked(operation: string, body: (session: MigrationSession) => Promise<void>): Promise<void> {
+  async function locked(operation: string, body: (session: MigrationSession) => Promise<void>): Promise<void> {
+    try {
+      await lockedSession(operation, body);
+    } catch (error) {
+      // No usable connection (refused, access denied, …) and every other driver failure: typed.
+      if (error instanceof ExtensionStorageError) throw error;
+      throw new DatabaseError(`mysql: ${operation} failed`, error);
+    }
+  }
+
+  function lockedSession(operation: string, body: (session: MigrationSession) => Promise<void>): Promise<void> {
     return pool.turn(() =>
       pool.alone(async (connection, broken) => {
         let rows: RowDataPacket[];
@@ -643,6 +645,74 @@ function transactionConnection(host: unknown): Connection | null {
   if (typeof candidate?.query !== 'function' || typeof candidate.execute !== 'function') return null;
   if (typeof (candidate as Partial<Pool>).getConnection === 'function') return null;
   return candidate;
+}
+
+/**
+ * The migrator's view of one connection holding the migration lock. MySQL's DDL commits on its own, so
+ * the session is not transactional: the migrator marks migrations pending and resumes them.
+ * @internal Exported for the crash-recovery tests.
+ */
+export function migrationSession(connection: Connection): MigrationSession {
+  const query = (statement: string, values?: unknown[]) => connection.query({ sql: statement, rowsAsArray: false }, values);
+  return {
+    transactional: false,
+    checkDatabase: () => checkDatabase(connection),
+    createLedger: async () => {
+      await query(
+        `CREATE TABLE IF NOT EXISTS \`${LEDGER_TABLE}\` (` +
+          '`tag` varchar(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL PRIMARY KEY, `applied_at` bigint NOT NULL)',
+      );
+    },
+    appliedTags: async () => {
+      const [rows] = await query(`SELECT \`tag\` FROM \`${LEDGER_TABLE}\``);
+      return (rows as RowDataPacket[]).map((row) => String(row.tag));
+    },
+    execute: async (statement) => {
+      await query(statement);
+    },
+    alreadyDone: (error) => ALREADY_DONE_ERRNOS.has(errno(error) ?? 0),
+    record: async (tag) => {
+      await query(`INSERT INTO \`${LEDGER_TABLE}\` (\`tag\`, \`applied_at\`) VALUES (?, ?)`, [tag, Date.now()]);
+    },
+    forget: async (tag) => {
+      await query(`DELETE FROM \`${LEDGER_TABLE}\` WHERE \`tag\` = ?`, [tag]);
+    },
+    dropLedger: async () => {
+      await query(`DROP TABLE IF EXISTS \`${LEDGER_TABLE}\``);
+    },
+  };
+}
+
+/**
+ * What the library assumes of a MySQL or MariaDB server, checked by `migrate()`. Every string travels
+ * as UTF-8 bytes and every comparison is on binary columns, so the connection's character set and
+ * collation do not matter for what is sent, nor `sql_mode`; results must come back as utf8mb4 (or
+ * unconverted) so that 4-byte characters of descriptions and user ids survive.
+ */
+async function checkDatabase(connection: Connection): Promise<void> {
+  const [rows] = await connection.query<RowDataPacket[]>({
+    sql: 'SELECT VERSION() AS `version`, @@max_allowed_packet AS `packet`, @@character_set_results AS `results`',
+    rowsAsArray: false,
+  });
+  const { version, packet, results } = rows[0]! as { version: string; packet: number | string; results: string | null };
+  const mariadb = /mariadb/i.test(version);
+  const [major = 0, minor = 0] = version.split(/[.-]/).map(Number);
+  const [minMajor, minMinor] = mariadb ? MIN_MARIADB : MIN_MYSQL;
+  if (major < minMajor || (major === minMajor && minor < minMinor)) {
+    throw new UnsupportedDatabaseError(`mysql: the server is ${mariadb ? 'MariaDB' : 'MySQL'} ${major}.${minor}; extension-storage needs MySQL 8.0+ or MariaDB 10.11+`);
+  }
+  if (Number(packet) < MIN_MAX_ALLOWED_PACKET) {
+    throw new UnsupportedDatabaseError(
+      `mysql: the server's max_allowed_packet is ${packet} bytes; extension-storage needs at least ${MIN_MAX_ALLOWED_PACKET} (33 MiB): ` +
+        `set max_allowed_packet = 33M or more in the server's configuration (or SET GLOBAL max_allowed_packet)`,
+    );
+  }
+  if (results !== null && results !== 'utf8mb4' && results !== 'binary') {
+    throw new UnsupportedDatabaseError(
+      `mysql: the connection's character_set_results is ${results}; extension-storage needs utf8mb4: ` +
+        `leave mysql2's charset option at its default (or set it to UTF8MB4_BIN)`,
+    );
+  }
 }
 
 /** The mysql2 promise pool or connection behind what the host passed. */

@@ -12,5 +12,14 @@ export const migrations: readonly Migration[] = [
     "down": [
       "DROP TABLE `extension_storage`;"
     ]
+  },
+  {
+    "tag": "0001_invisible_to_host_drizzle_kit",
+    "up": [
+      "ALTER TABLE `extension_storage` DROP CONSTRAINT `extension_storage_one_scope`;"
+    ],
+    "down": [
+      "ALTER TABLE `extension_storage` ADD CONSTRAINT `extension_storage_one_scope` CHECK((`user_id` = '' OR `resource_type` = '') AND ((`resource_type` = '') = (`resource_id` = '')));"
+    ]
   }
 ];

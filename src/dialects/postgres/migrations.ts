@@ -14,5 +14,17 @@ export const migrations: readonly Migration[] = [
     "down": [
       "DROP TABLE \"extension_storage\";"
     ]
+  },
+  {
+    "tag": "0001_invisible_to_host_drizzle_kit",
+    "up": [
+      "ALTER TABLE \"extension_storage\" ALTER COLUMN \"id\" DROP IDENTITY;",
+      "ALTER TABLE \"extension_storage\" ALTER COLUMN \"id\" SET DEFAULT (floor(random() * 9007199254740991) + 1)::bigint;"
+    ],
+    "down": [
+      "ALTER TABLE \"extension_storage\" ALTER COLUMN \"id\" DROP DEFAULT;",
+      "ALTER TABLE \"extension_storage\" ALTER COLUMN \"id\" ADD GENERATED ALWAYS AS IDENTITY (sequence name \"extension_storage_id_seq\" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1);",
+      "SELECT setval('\"extension_storage_id_seq\"', (SELECT coalesce(max(\"id\"), 0) + 1 FROM \"extension_storage\"), false);"
+    ]
   }
 ];

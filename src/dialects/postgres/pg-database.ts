@@ -7,7 +7,7 @@
 import { and, asc, count, eq, is, sql, type SQL } from 'drizzle-orm';
 import { PgTransaction, pgTable, text, timestamp, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { CounterWrite, Dialect, EncryptedRow, Expected, Row, RowInfo, RowQuery, RowWrite, Scope } from '../../dialect.js';
-import { ConflictError, DatabaseError, ExtensionStorageError, ValidationError } from '../../errors.js';
+import { ConflictError, DatabaseError, ExtensionStorageError, NotMigratedError, UnsupportedDatabaseError, ValidationError } from '../../errors.js';
 import { atKey, inScope, keyParams, lazy, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import {
@@ -44,6 +44,48 @@ const ledger = pgTable(LEDGER_TABLE, {
 });
 
 const info = infoColumns(t);
+
+/** The oldest PostgreSQL the library supports (`server_version_num`). */
+export const MIN_SERVER_VERSION = 100000;
+
+/** SQLSTATE 42P01, undefined_table: the library was not migrated. Drizzle may wrap the driver's error. */
+function isMissingTable(error: unknown): boolean {
+  const failure = error as { code?: unknown; cause?: { code?: unknown } } | null;
+  return failure?.code === '42P01' || failure?.cause?.code === '42P01';
+}
+
+/** Attempts of an upsert whose new row drew the id of an existing row (see `RANDOM_ID` in `schema.ts`). */
+const ID_ATTEMPTS = 3;
+
+/** A unique violation of the primary key: the random id of a new row was taken (2^-53 per row and row). */
+function isIdCollision(error: unknown): boolean {
+  type Failure = { code?: unknown; constraint_name?: unknown; constraint?: unknown; cause?: Failure } | null;
+  const outer = error as Failure;
+  const failure = outer?.code === undefined && outer?.cause ? outer.cause : outer;
+  return failure?.code === '23505' && (failure.constraint_name ?? failure.constraint) === 'extension_storage_pkey';
+}
+
+/** What the library assumes of a PostgreSQL database, checked by `migrate()`. */
+async function checkDatabase(name: string, tx: AnyPgDatabase): Promise<void> {
+  const result = await tx.execute(
+    sql.raw(
+      `SELECT current_setting('server_version_num')::int AS version, current_setting('client_encoding') AS client, ` +
+        `pg_encoding_to_char(encoding) AS server FROM pg_database WHERE datname = current_database()`,
+    ),
+  );
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { version: number; client: string; server: string }[];
+  const { version, client, server } = rows[0]!;
+  if (Number(version) < MIN_SERVER_VERSION) {
+    throw new UnsupportedDatabaseError(`${name}: the server is PostgreSQL ${version}; extension-storage needs PostgreSQL 10 or later`);
+  }
+  // Keys and values' metadata are Unicode text: a database in another encoding cannot hold them all.
+  if (server !== 'UTF8') {
+    throw new UnsupportedDatabaseError(`${name}: the database's encoding is ${server}; extension-storage needs UTF8 (CREATE DATABASE … ENCODING 'UTF8')`);
+  }
+  if (client !== 'UTF8') {
+    throw new UnsupportedDatabaseError(`${name}: the connection's client_encoding is ${client}; extension-storage needs UTF8 (the drivers' default)`);
+  }
+}
 
 /**
  * Every hot statement, prepared once per dialect instance (per transaction for a transaction's view;
@@ -190,7 +232,7 @@ function wrapped(name: string, operation: string, error: unknown): ExtensionStor
       cause: driver,
     });
   }
-  return new DatabaseError(`${name}: ${operation} failed`, error);
+  return isMissingTable(error) ? new NotMigratedError(`${name}: ${operation} failed`, error) : new DatabaseError(`${name}: ${operation} failed`, error);
 }
 
 /** The statement that replaces one value inside `replaceValues`' transaction (on that transaction's connection). */
@@ -204,8 +246,11 @@ function prepareReplaceValue(tx: AnyPgDatabase) {
 }
 
 /** The migrator's view of one migration transaction. */
-function migrationSession(tx: AnyPgDatabase): MigrationSession {
+function migrationSession(name: string, tx: AnyPgDatabase): MigrationSession {
   return {
+    transactional: true,
+    alreadyDone: () => false,
+    checkDatabase: () => checkDatabase(name, tx),
     createLedger: async () => {
       await tx.execute(
         sql.raw(`CREATE TABLE IF NOT EXISTS "${LEDGER_TABLE}" ("tag" text PRIMARY KEY NOT NULL, "applied_at" timestamp (3) with time zone NOT NULL)`),
@@ -269,7 +314,7 @@ function session(context: PgSession): Dialect {
         await tx.execute(sql.raw(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`));
         // IF [NOT] EXISTS notices would reach the host's notice handler (postgres.js logs them by default).
         await tx.execute(sql.raw('SET LOCAL client_min_messages TO warning'));
-        await body(migrationSession(tx));
+        await body(migrationSession(name, tx));
       });
     } catch (error) {
       if (error instanceof ExtensionStorageError) throw error;
@@ -285,7 +330,16 @@ function session(context: PgSession): Dialect {
     get: (scope: Scope, key: string) =>
       run('get', async () => (await statements.get.execute(keyParams(scope, key)))[0] as Row | undefined),
 
-    upsert: (write: RowWrite) => run('upsert', async () => (await statements.upsert.execute({ ...write }))[0] as RowInfo),
+    upsert: (write: RowWrite) =>
+      run('upsert', async () => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return (await statements.upsert.execute({ ...write }))[0] as RowInfo;
+          } catch (error) {
+            if (attempt === ID_ATTEMPTS || !isIdCollision(error)) throw error;
+          }
+        }
+      }),
 
     delete: (scope: Scope, key: string) =>
       run('delete', async () => (await statements.delete.execute(keyParams(scope, key))).length > 0),

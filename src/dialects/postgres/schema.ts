@@ -1,7 +1,7 @@
 /**
  * The Drizzle table definition of extension-storage on PostgreSQL (postgres.js and PGlite share it).
- * Exported so that a host running drizzle-kit can include it in its own schema; `drizzle/postgres/`
- * holds the migrations generated from it.
+ * Exported so that a host can query it with its own Drizzle database (hosts leave it out of their
+ * drizzle-kit schema: `migrate()` owns it); `drizzle/postgres/` holds the migrations generated from it.
  * @module
  */
 import { sql } from 'drizzle-orm';
@@ -22,6 +22,12 @@ const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
 });
 
 /**
+ * A new row's id: uniformly random in 1..2^53 − 1 (a JavaScript safe integer). The upsert retries the
+ * rare collision with an existing id (see `pg-database.ts`).
+ */
+const RANDOM_ID = sql`(floor(random() * 9007199254740991) + 1)::bigint`;
+
+/**
  * One row per scoped key. The scope columns are NOT NULL, with `''` meaning "not this kind of scope",
  * so the unique index enforces one row per key in every scope (NULLs would never collide).
  * The widest row the validation rules allow (extension id 255 bytes, resource type 64, resource id,
@@ -31,7 +37,9 @@ const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
 export const extensionStorage = pgTable(
   'extension_storage',
   {
-    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    // A random positive safe integer, not an identity: an identity's sequence is an object of its own,
+    // which a host's `drizzle-kit push` would drop whatever its `tablesFilter` (see README, Migrations).
+    id: bigint('id', { mode: 'number' }).primaryKey().default(RANDOM_ID),
     uuid: uuid('uuid').notNull(),
     extensionId: bytewiseText('extension_id').notNull(),
     userId: bytewiseText('user_id').notNull().default(''),

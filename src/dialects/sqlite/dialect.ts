@@ -7,7 +7,7 @@ import type { Database as BetterSqliteDatabase } from 'better-sqlite3';
 import { and, asc, count, sql, type SQL } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { CounterWrite, Dialect, EncryptedRow, Expected, Row, RowInfo, RowQuery, RowWrite, Scope } from '../../dialect.js';
-import { DatabaseError, ValidationError } from '../../errors.js';
+import { DatabaseError, NotMigratedError, UnsupportedDatabaseError, ValidationError } from '../../errors.js';
 import { atKey, inScope, keyParams, lazy, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import {
@@ -139,6 +139,16 @@ function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** SQLite's answer to a statement on a table that does not exist: the library was not migrated. */
+function isMissingTable(error: unknown): boolean {
+  return /no such table/i.test(String((error as { message?: unknown } | null)?.message));
+}
+
+/** A driver error as the library reports it. */
+function wrapped(operation: string, error: unknown): Error {
+  return isMissingTable(error) ? new NotMigratedError(`sqlite: ${operation} failed`, error) : new DatabaseError(`sqlite: ${operation} failed`, error);
+}
+
 function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY_'));
@@ -156,7 +166,7 @@ export function sqlite(client: SqliteClient): Dialect {
   let statements: ReturnType<typeof prepareStatements> | undefined;
   // Statements are prepared after migrate(): SQLite refuses to prepare against a missing table.
   const prepared = () => (statements ??= prepareStatements(db));
-  const state = new SqliteConnectionState(raw);
+  const state = new SqliteConnectionState(raw, (operation, error) => wrapped(operation, error));
 
   /**
    * Runs one operation, retrying while another process holds the write lock, and wraps driver errors.
@@ -174,12 +184,24 @@ export function sqlite(client: SqliteClient): Dialect {
           await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random())));
           continue;
         }
-        throw new DatabaseError(`sqlite: ${operation} failed`, error);
+        throw wrapped(operation, error);
       }
     }
   }
 
   const migrationSession: MigrationSession = {
+    transactional: true,
+    alreadyDone: () => false,
+    checkDatabase: async () => {
+      // Text is compared and ordered in the database's encoding: only UTF-8 gives bytewise UTF-8 order.
+      const encoding = raw.pragma('encoding', { simple: true });
+      if (encoding !== 'UTF-8') {
+        throw new UnsupportedDatabaseError(
+          `sqlite: the database's encoding is ${String(encoding)}; extension-storage needs UTF-8 (SQLite's default): ` +
+            `use a database created without PRAGMA encoding, or copy this one into a new UTF-8 database`,
+        );
+      }
+    },
     createLedger: async () => {
       raw.exec(`CREATE TABLE IF NOT EXISTS "${LEDGER_TABLE}" ("tag" text PRIMARY KEY NOT NULL, "applied_at" integer NOT NULL)`);
     },
@@ -203,7 +225,8 @@ export function sqlite(client: SqliteClient): Dialect {
     await run('migration lock', () => raw.exec('BEGIN IMMEDIATE'));
     try {
       await body(migrationSession);
-      raw.exec('COMMIT');
+      // COMMIT waits for readers of other processes to finish (rollback journal): retried like a write.
+      await run('migration commit', () => raw.exec('COMMIT'));
     } catch (error) {
       if (raw.inTransaction) raw.exec('ROLLBACK');
       throw error;

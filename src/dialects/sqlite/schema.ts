@@ -1,6 +1,7 @@
 /**
- * The Drizzle table definition of extension-storage on SQLite. Exported so that a host running
- * drizzle-kit can include it in its own schema; `drizzle/sqlite/` holds the migrations generated from it.
+ * The Drizzle table definition of extension-storage on SQLite. Exported so that a host can query it
+ * with its own Drizzle database (hosts leave it out of their drizzle-kit schema: `migrate()` owns it);
+ * `drizzle/sqlite/` holds the migrations generated from it.
  * @module
  */
 import { sql } from 'drizzle-orm';

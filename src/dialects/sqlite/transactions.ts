@@ -26,7 +26,11 @@ export class SqliteConnectionState {
    */
   failures = 0;
 
-  constructor(readonly raw: Database) {}
+  /** `wrap` turns a driver error into the library's (`DATABASE`, `NOT_MIGRATED`). */
+  constructor(
+    readonly raw: Database,
+    private readonly wrap: (operation: string, error: unknown) => Error,
+  ) {}
 
   /** Whether the library's own transaction is open: the library's other operations wait for `idle()`. */
   get locked(): boolean {
@@ -47,7 +51,7 @@ export class SqliteConnectionState {
       return body();
     } catch (error) {
       this.failures++;
-      throw new DatabaseError(`sqlite: ${operation} failed`, error);
+      throw this.wrap(operation, error);
     }
   };
 

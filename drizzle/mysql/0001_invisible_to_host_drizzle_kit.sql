@@ -1,0 +1,1 @@
+ALTER TABLE `extension_storage` DROP CONSTRAINT `extension_storage_one_scope`;
