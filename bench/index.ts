@@ -47,6 +47,11 @@ const sections: readonly Section[] = [
     run: async (measure) => (await import('./writes.js')).runWritesBench({ measure }),
   },
   {
+    name: 'galera',
+    summary: 'get / upsert 1 KiB through a three-node Galera cluster beside one MariaDB server; 16 writers of one key',
+    run: async (measure) => (await import('./galera.js')).runGaleraBench({ rows: 2_000, measure }),
+  },
+  {
     name: 'fernet',
     summary: "Fernet encrypt / decrypt (bench/fernet.ts's own tables)",
     run: async () => {
@@ -114,7 +119,11 @@ async function main(): Promise<void> {
     ['spread', `± half-width of a ~95 % confidence interval of the median (rates; ratios round by round, paired); rounds are added until every figure is within ±${DEFAULT_MEASURE.targetSpread * 100} %, and "!" marks one that is not`],
     ['sections', chosen.map((s) => s.name).join(', ')],
   ]);
-  planServers(chosen.flatMap((s) => (s.name === 'postgres' || s.name === 'mysql' ? [s.name] : s.name === 'writes' ? ['postgres', 'mysql'] : [])));
+  planServers(
+    chosen.flatMap((s): ('postgres' | 'mysql' | 'galera')[] =>
+      s.name === 'galera' ? ['mysql', 'galera'] : s.name === 'postgres' || s.name === 'mysql' ? [s.name] : s.name === 'writes' ? ['postgres', 'mysql'] : [],
+    ),
+  );
   const started = Date.now();
   try {
     for (const section of chosen) {

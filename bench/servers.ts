@@ -1,7 +1,7 @@
 /**
- * Database servers for the server sections: `BENCH_PG_URL` / `BENCH_MYSQL_URL` when set (`off` skips), else whatever
- * the test setup provides (`TEST_PG_URL` / `TEST_MYSQL_URL`, or throwaway servers it starts from the
- * binaries on this machine). The test setup is vitest's globalSetup and exports only its default
+ * Database servers for the server sections: `BENCH_PG_URL` / `BENCH_MYSQL_URL` / `BENCH_GALERA_URLS` (three
+ * comma-separated node URLs) when set (`off` skips), else whatever the test setup provides (`TEST_PG_URL` /
+ * `TEST_MYSQL_URL` / `TEST_GALERA_URLS`, or throwaway servers it starts from the binaries on this machine). The test setup is vitest's globalSetup and exports only its default
  * function, so it is called here with a stand-in for vitest's project that just records what it
  * provides; its teardown stops the servers and deletes their data.
  * @module
@@ -9,14 +9,15 @@
 import { createTempDatabase, type TempDatabase } from '../test/setup/databases.js';
 import { printSkipped, reasonOf } from './report.js';
 
-/** A server to run a section against, or why there is none. */
+/** A server to run a section against (for `galera`, its nodes' URLs joined by commas), or why there is none. */
 export type ServerChoice = { readonly url: string } | { readonly skipped: string };
 
-type Kind = 'postgres' | 'mysql';
+type Kind = 'postgres' | 'mysql' | 'galera';
 
-const BENCH_ENV: Record<Kind, string> = { postgres: 'BENCH_PG_URL', mysql: 'BENCH_MYSQL_URL' };
-const TEST_ENV: Record<Kind, string> = { postgres: 'TEST_PG_URL', mysql: 'TEST_MYSQL_URL' };
-const PROVIDED: Record<Kind, string> = { postgres: 'pgUrl', mysql: 'mysqlUrl' };
+const BENCH_ENV: Record<Kind, string> = { postgres: 'BENCH_PG_URL', mysql: 'BENCH_MYSQL_URL', galera: 'BENCH_GALERA_URLS' };
+const TEST_ENV: Record<Kind, string> = { postgres: 'TEST_PG_URL', mysql: 'TEST_MYSQL_URL', galera: 'TEST_GALERA_URLS' };
+const PROVIDED: Record<Kind, string> = { postgres: 'pgUrl', mysql: 'mysqlUrl', galera: 'galeraNodes' };
+const LABEL: Record<Kind, string> = { postgres: 'PostgreSQL', mysql: 'MariaDB/MySQL', galera: 'Galera cluster' };
 /** What the test setup also reads as "no server". */
 const OFF = /^(off|none|skip|0|false)$/i;
 
@@ -46,7 +47,7 @@ export async function stopServers(): Promise<void> {
 }
 
 async function start(): Promise<Record<Kind, ServerChoice>> {
-  const kinds: Kind[] = ['postgres', 'mysql'];
+  const kinds: Kind[] = ['postgres', 'mysql', 'galera'];
   const needed = kinds.filter((kind) => wanted.has(kind) && !process.env[BENCH_ENV[kind]]?.trim());
   const provided = new Map<string, unknown>();
   const saved = new Map(kinds.map((kind) => [kind, process.env[TEST_ENV[kind]]]));
@@ -59,7 +60,7 @@ async function start(): Promise<Record<Kind, ServerChoice>> {
     teardown = typeof stop === 'function' ? stop : undefined;
   } catch (error) {
     const reason = `could not start a throwaway server: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
-    return { postgres: { skipped: reason }, mysql: { skipped: reason } };
+    return { postgres: { skipped: reason }, mysql: { skipped: reason }, galera: { skipped: reason } };
   } finally {
     for (const [kind, value] of saved) {
       if (value === undefined) delete process.env[TEST_ENV[kind]];
@@ -67,13 +68,14 @@ async function start(): Promise<Record<Kind, ServerChoice>> {
     }
   }
   const choice = (kind: Kind): ServerChoice => {
-    const url = provided.get(PROVIDED[kind]);
-    if (typeof url === 'string') return { url };
+    const value = provided.get(PROVIDED[kind]);
+    if (typeof value === 'string') return { url: value };
+    if (Array.isArray(value)) return { url: (value as { url: string }[]).map((node) => node.url).join(',') };
     const test = saved.get(kind)?.trim();
     if (test && OFF.test(test)) return { skipped: `turned off by ${TEST_ENV[kind]}=${test}` };
-    return { skipped: `no ${kind === 'postgres' ? 'PostgreSQL' : 'MariaDB/MySQL'} server (set ${BENCH_ENV[kind]}, or install the server binaries)` };
+    return { skipped: `no ${LABEL[kind]} server (set ${BENCH_ENV[kind]}, or install the server binaries)` };
   };
-  return { postgres: choice('postgres'), mysql: choice('mysql') };
+  return { postgres: choice('postgres'), mysql: choice('mysql'), galera: choice('galera') };
 }
 
 /**
@@ -81,7 +83,7 @@ async function start(): Promise<Record<Kind, ServerChoice>> {
  * it has printed why the section is skipped (dialect does not load, no server, no database).
  */
 export async function openServerDatabase<Module>(
-  section: Kind,
+  section: Exclude<Kind, 'galera'>,
   load: () => Promise<Module>,
 ): Promise<{ dialect: Module; database: TempDatabase } | undefined> {
   let dialect: Module;

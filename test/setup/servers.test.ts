@@ -5,6 +5,7 @@ import { createTempDatabase } from './databases';
 
 const pgUrl = inject('pgUrl');
 const mysqlUrl = inject('mysqlUrl');
+const galeraNodes = inject('galeraNodes');
 const MiB = 1024 * 1024;
 
 describe.skipIf(!pgUrl)('PostgreSQL test server', () => {
@@ -87,8 +88,36 @@ describe.skipIf(!mysqlUrl)('MariaDB test server', () => {
   });
 });
 
+describe.skipIf(!galeraNodes)('Galera test cluster', () => {
+  it('three synced nodes, each a primary: a write through one is read through the others', async () => {
+    const mod = (await import('mysql2/promise')) as typeof import('mysql2/promise') & { default?: typeof import('mysql2/promise') };
+    const mysql = typeof mod.createConnection === 'function' ? mod : mod.default!;
+    const nodes = await Promise.all(galeraNodes!.map((node) => mysql.createConnection({ uri: node.url })));
+    try {
+      for (const c of nodes) {
+        const [rows] = await c.query(
+          "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_cluster_size', 'wsrep_local_state_comment', 'wsrep_cluster_status')",
+        );
+        const status = Object.fromEntries((rows as { Variable_name: string; Value: string }[]).map((r) => [r.Variable_name, r.Value]));
+        expect(status).toEqual({ wsrep_cluster_size: '3', wsrep_local_state_comment: 'Synced', wsrep_cluster_status: 'Primary' });
+      }
+      const table = `smoke_${Date.now()}`;
+      await nodes[0]!.query(`CREATE TABLE ${table} (id int PRIMARY KEY, v varchar(10))`);
+      for (const [i, c] of nodes.entries()) await c.query(`INSERT INTO ${table} VALUES (?, ?)`, [i, `node ${i}`]);
+      for (const c of nodes) {
+        const [rows] = await c.query(`SET STATEMENT wsrep_sync_wait=1 FOR SELECT v FROM ${table} ORDER BY id`);
+        expect((rows as { v: string }[]).map((r) => r.v)).toEqual(['node 0', 'node 1', 'node 2']);
+      }
+      await nodes[2]!.query(`DROP TABLE ${table}`);
+    } finally {
+      await Promise.all(nodes.map((c) => c.end()));
+    }
+  });
+});
+
 it('test servers are available under CI', () => {
   if (process.env.CI !== 'true') return;
   if (!/^off$/i.test(process.env.TEST_PG_URL ?? '')) expect(pgUrl, 'pgUrl').toBeTruthy();
   if (!/^off$/i.test(process.env.TEST_MYSQL_URL ?? '')) expect(mysqlUrl, 'mysqlUrl').toBeTruthy();
+  if (!/^off$/i.test(process.env.TEST_GALERA_URLS ?? '')) expect(galeraNodes, 'galeraNodes').toHaveLength(3);
 });

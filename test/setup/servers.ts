@@ -12,6 +12,10 @@
  *
  * Tests read the URLs with `inject('pgUrl')` / `inject('mysqlUrl')` (string | undefined). Each URL points
  * at an existing database `extstore_test`; the user may create further databases (see databases.ts).
+ *
+ * Likewise a three-node MariaDB Galera cluster (galera-4 + rsync), `inject('galeraNodes')`:
+ * TEST_GALERA_URLS = three comma-separated URLs of an existing cluster's nodes, or "off"; unset starts
+ * one (the first node bootstraps, the others join by rsync state transfer), in parallel with the others.
  */
 import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -165,7 +169,7 @@ function startServer(
   name: string,
   cmd: string,
   args: string[],
-  opts: { uid?: number; gid?: number; cwd: string; logFile: string; ready: RegExp },
+  opts: { uid?: number; gid?: number; cwd: string; logFile: string; ready: RegExp; mayDie?: boolean },
 ): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     if (debug) log(`${name}: ${cmd} ${args.join(' ')}`);
@@ -205,7 +209,11 @@ function startServer(
     child.on('error', (e) => finish(e));
     child.on('exit', (code, signal) => {
       out.end();
-      if (done && !stopping) loud(`${name} died while tests were running (code ${code}, signal ${signal}); log: ${opts.logFile}`);
+      if (done && !stopping) {
+        const message = `${name} died while tests were running (code ${code}, signal ${signal}); log: ${opts.logFile}`;
+        if (opts.mayDie) log(`${message} (a test may stop it)`);
+        else loud(message);
+      }
       finish(new Error(`${name} exited during startup (code ${code}, signal ${signal})\n${seen.slice(-4000)}`));
     });
   });
@@ -427,6 +435,177 @@ async function mysqlPing(url: string) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// MariaDB Galera: three nodes on 127.0.0.1
+
+/** One node of the test cluster; `process` only on the throwaway cluster (not on TEST_GALERA_URLS). */
+export interface GaleraNode {
+  url: string;
+  /** What a test needs to stop (SIGKILL) and restart the node. */
+  process?: {
+    /** mariadbd writes its pid here; a restarted node writes its new one (teardown kills that too). */
+    pidFile: string;
+    /** The command line that starts this node again, as a joiner of the running cluster. */
+    command: string;
+    args: string[];
+    uid?: number;
+    gid?: number;
+    cwd: string;
+    logFile: string;
+  };
+}
+
+const GALERA_PROVIDERS = ['/usr/lib/galera/libgalera_smm.so', '/usr/lib/galera-4/libgalera_smm.so', '/usr/lib64/galera-4/libgalera_smm.so', '/usr/lib/libgalera_smm.so'];
+
+function findGalera(): { server: string; installDb: string; provider: string } | undefined {
+  const bins = findMariaDb();
+  const provider = GALERA_PROVIDERS.find((p) => fs.existsSync(p));
+  // the joiners receive the donor's files through the rsync state transfer script, which checks its port with ss or lsof
+  if (!bins || !provider || !whichAll(['rsync']) || !whichAll(['wsrep_sst_rsync'], SBIN) || !whichAll(['ss', 'lsof', 'sockstat'], SBIN)) return undefined;
+  return { ...bins, provider };
+}
+
+/**
+ * Starts three Galera nodes: the first bootstraps a new cluster (`--wsrep-new-cluster`), the others join
+ * it one after the other (each joiner copies the donor's data by rsync). As root, mariadbd runs as the
+ * unprivileged user: the joiner's rsync daemon cannot write the data folder otherwise.
+ */
+async function startGalera(root: string): Promise<GaleraNode[] | undefined> {
+  const bins = findGalera();
+  if (!bins) return undefined;
+  const ids = unprivilegedIds();
+  const dir = path.join(root, 'galera');
+  fs.mkdirSync(dir, { mode: 0o755 });
+  const ports = await Promise.all(Array.from({ length: 12 }, () => freePort()));
+  const nodes = [0, 1, 2].map((i) => {
+    const home = path.join(dir, `node${i + 1}`);
+    const [port, gcomm, ist, sst] = ports.slice(i * 4, i * 4 + 4) as [number, number, number, number];
+    for (const sub of ['', 'data', 'tmp']) {
+      fs.mkdirSync(path.join(home, sub), { recursive: true, mode: 0o700 });
+      if (ids) fs.chownSync(path.join(home, sub), ids.uid, ids.gid);
+    }
+    return { i, home, data: path.join(home, 'data'), tmp: path.join(home, 'tmp'), port, gcomm, ist, sst };
+  });
+  const peers = nodes.map((n) => `127.0.0.1:${n.gcomm}`).join(',');
+  const cluster = `extstore_${process.pid}_${Date.now().toString(36)}`;
+  // prettier-ignore
+  const tuning = [
+    '--skip-name-resolve',
+    '--max-allowed-packet=64M',
+    '--innodb-flush-log-at-trx-commit=0',
+    '--innodb-buffer-pool-size=32M',
+    '--innodb-log-file-size=16M',
+    '--loose-innodb-doublewrite=0',
+    '--loose-innodb-flush-method=nosync',
+    '--loose-performance-schema=OFF',
+    '--character-set-server=utf8mb4',
+    '--collation-server=utf8mb4_unicode_ci',
+  ];
+  const as = { uid: ids?.uid, gid: ids?.gid };
+
+  // Only the first node needs system tables: the joiners get the donor's whole data folder.
+  await run(
+    bins.installDb,
+    ['--no-defaults', `--datadir=${nodes[0]!.data}`, '--auth-root-authentication-method=normal', '--skip-test-db', `--tmpdir=${nodes[0]!.tmp}`, ...tuning],
+    { ...as, cwd: nodes[0]!.home },
+  );
+  const initFile = path.join(dir, 'init.sql');
+  fs.writeFileSync(
+    initFile,
+    [
+      `CREATE DATABASE IF NOT EXISTS ${DB_NAME};`,
+      `CREATE USER IF NOT EXISTS '${USER}'@'%' IDENTIFIED BY '${PASSWORD}';`,
+      `GRANT ALL PRIVILEGES ON *.* TO '${USER}'@'%' WITH GRANT OPTION;`,
+      '',
+    ].join('\n'),
+  );
+
+  const started: GaleraNode[] = [];
+  for (const n of nodes) {
+    // prettier-ignore
+    const args = [
+      '--no-defaults',
+      `--datadir=${n.data}`,
+      `--tmpdir=${n.tmp}`,
+      `--socket=${path.join(n.home, 'mysqld.sock')}`,
+      `--pid-file=${path.join(n.home, 'mysqld.pid')}`,
+      '--bind-address=127.0.0.1',
+      `--port=${n.port}`,
+      '--max-connections=300',
+      ...tuning,
+      // what Galera requires of every node
+      '--binlog-format=ROW',
+      '--innodb-autoinc-lock-mode=2',
+      '--default-storage-engine=InnoDB',
+      '--wsrep-on=ON',
+      `--wsrep-provider=${bins.provider}`,
+      `--wsrep-cluster-name=${cluster}`,
+      `--wsrep-cluster-address=gcomm://${peers}`,
+      `--wsrep-node-name=node${n.i + 1}`,
+      `--wsrep-node-address=127.0.0.1:${n.gcomm}`,
+      `--wsrep-node-incoming-address=127.0.0.1:${n.port}`,
+      `--wsrep-sst-receive-address=127.0.0.1:${n.sst}`,
+      '--wsrep-sst-method=rsync',
+      `--wsrep-provider-options=gmcast.listen_addr=tcp://127.0.0.1:${n.gcomm};ist.recv_addr=127.0.0.1:${n.ist};gcache.size=32M;gcache.page_size=16M`,
+    ];
+    const pidFile = path.join(n.home, 'mysqld.pid');
+    const logFile = path.join(n.home, 'mariadbd.log');
+    const node: GaleraNode = {
+      url: `mysql://${USER}:${PASSWORD}@127.0.0.1:${n.port}/${DB_NAME}`,
+      process: { pidFile, command: bins.server, args, ...as, cwd: n.home, logFile },
+    };
+    const first = n.i === 0;
+    const child = await startServer(`galera node${n.i + 1}`, bins.server, first ? [...args, '--wsrep-new-cluster', `--init-file=${initFile}`] : args, {
+      ...as,
+      cwd: n.home,
+      logFile,
+      ready: /ready for connections/,
+      mayDie: true, // the node-loss test kills one
+    });
+    track({ name: `galera node${n.i + 1}`, url: node.url, child, stopSignal: 'SIGKILL' });
+    galeraPidFiles.push(pidFile);
+    await galeraSynced(node.url, n.i + 1);
+    started.push(node);
+  }
+  return started;
+}
+
+/** Waits until the node at `url` is Synced in a cluster of (at least) `size` nodes. */
+export async function galeraSynced(url: string, size: number, timeoutMs = START_TIMEOUT_MS): Promise<void> {
+  type Mysql = typeof import('mysql2/promise');
+  const mod = (await import('mysql2/promise')) as Mysql & { default?: Mysql };
+  const mysql = typeof mod.createConnection === 'function' ? mod : mod.default!;
+  await retry(
+    `galera ${url}: synced in a cluster of ${size}`,
+    async () => {
+      const c = await mysql.createConnection({ uri: url, connectTimeout: 5000 });
+      try {
+        const [rows] = await c.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_local_state_comment', 'wsrep_cluster_size', 'wsrep_ready')");
+        const status = Object.fromEntries((rows as { Variable_name: string; Value: string }[]).map((r) => [r.Variable_name, r.Value]));
+        if (status.wsrep_local_state_comment !== 'Synced' || Number(status.wsrep_cluster_size) < size || status.wsrep_ready !== 'ON') {
+          throw new Error(JSON.stringify(status));
+        }
+      } finally {
+        await c.end();
+      }
+    },
+    timeoutMs,
+  );
+}
+
+/** Pid files of the Galera nodes: a test may have restarted a node, whose process then is not ours. */
+const galeraPidFiles: string[] = [];
+
+function killGaleraPidFiles() {
+  for (const file of galeraPidFiles.splice(0)) {
+    try {
+      process.kill(Number(fs.readFileSync(file, 'utf8').trim()), 'SIGKILL');
+    } catch {
+      /* gone already */
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // lifecycle
 
 const running: Running[] = [];
@@ -448,6 +627,7 @@ function emergencyCleanup() {
     }
   }
   reaper?.kill('SIGKILL');
+  killGaleraPidFiles();
   if (tempRoot) fs.rmSync(tempRoot, { recursive: true, force: true, maxRetries: 3 });
 }
 
@@ -459,15 +639,16 @@ let reaper: ChildProcess | undefined;
 function startReaper() {
   if (!tempRoot || running.length === 0) return;
   const script = `
-    const [ppid, dir, ...pids] = process.argv.slice(1);
+    const [ppid, dir, pidFiles, ...pids] = process.argv.slice(1);
     const fs = require('fs');
     setInterval(() => {
       try { process.kill(+ppid, 0); return; } catch {}
+      for (const f of pidFiles.split('\n').filter(Boolean)) { try { pids.push(fs.readFileSync(f, 'utf8').trim()); } catch {} }
       for (const p of pids) { try { process.kill(+p, 'SIGKILL'); } catch {} }
       setTimeout(() => { try { fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 }); } catch {} process.exit(0); }, 500);
     }, 1000);`;
   const pids = running.map((r) => String(r.child.pid));
-  reaper = spawn(process.execPath, ['-e', script, String(process.pid), tempRoot, ...pids], {
+  reaper = spawn(process.execPath, ['-e', script, String(process.pid), tempRoot, galeraPidFiles.join('\n'), ...pids], {
     stdio: 'ignore',
     detached: true,
   });
@@ -479,6 +660,7 @@ async function stopAll() {
   process.off('exit', emergencyCleanup);
   reaper?.kill('SIGKILL');
   reaper = undefined;
+  killGaleraPidFiles();
   await Promise.all(
     running.splice(0).map(
       (r) =>
@@ -539,6 +721,36 @@ async function provideOne(
   return r.url;
 }
 
+/** The Galera cluster: TEST_GALERA_URLS (three comma-separated URLs, or "off"), else a throwaway one. */
+async function provideGalera(root: () => string): Promise<GaleraNode[] | undefined> {
+  const choice = envChoice('TEST_GALERA_URLS');
+  if (choice.url) {
+    const urls = choice.url.split(',').map((u) => u.trim()).filter(Boolean);
+    if (urls.length !== 3) throw new Error(`TEST_GALERA_URLS: expected three comma-separated URLs, got ${urls.length}`);
+    log('Galera: using TEST_GALERA_URLS');
+    return urls.map((url) => ({ url }));
+  }
+  if (choice.off) {
+    loud('Galera disabled by TEST_GALERA_URLS: skipping the Galera cluster tests');
+    return undefined;
+  }
+  const t0 = Date.now();
+  let nodes: GaleraNode[] | undefined;
+  try {
+    nodes = await startGalera(root());
+  } catch (e) {
+    throw new Error(`Galera: starting a throwaway cluster failed: ${(e as Error).message}`);
+  }
+  if (!nodes) {
+    const what = 'mariadbd, galera-4 (libgalera_smm.so), rsync, wsrep_sst_rsync and ss or lsof';
+    if (isCI) throw new Error(`Galera: ${what} not all found, and CI=true requires the Galera tests to run (install them, or set TEST_GALERA_URLS)`);
+    loud(`Galera: ${what} not all found: skipping the Galera cluster tests (install them, or set TEST_GALERA_URLS)`);
+    return undefined;
+  }
+  log(`Galera: three nodes synced in ${Date.now() - t0} ms`);
+  return nodes;
+}
+
 export default async function setup(project: TestProject) {
   const root = () => {
     if (!tempRoot) {
@@ -549,10 +761,12 @@ export default async function setup(project: TestProject) {
     return tempRoot;
   };
 
-  // Start both at once: initdb / install-db are mostly I/O bound.
+  // Start all at once: initdb / install-db are mostly I/O bound.
+  const galera = provideGalera(root);
   const results = await Promise.allSettled([
     provideOne('PostgreSQL', 'TEST_PG_URL', startPostgres, root),
     provideOne('MariaDB', 'TEST_MYSQL_URL', startMariaDb, root),
+    galera.then(() => undefined),
   ]);
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed.length) {
@@ -563,6 +777,7 @@ export default async function setup(project: TestProject) {
   startReaper();
   project.provide('pgUrl', pgUrl);
   project.provide('mysqlUrl', mysqlUrl);
+  project.provide('galeraNodes', await galera);
 
   return async () => {
     await stopAll();

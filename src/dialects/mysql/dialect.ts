@@ -28,6 +28,7 @@ import {
   rowColumns,
 } from '../shared/statements.js';
 import { connections, type Connections } from './client.js';
+import { galeraAware, LOCK_TABLE, withLease } from './galera.js';
 import { inTransaction } from './transactions.js';
 import { migrations } from './migrations.js';
 import { extensionStorage as t } from './schema.js';
@@ -38,7 +39,7 @@ import { extensionStorage as t } from './schema.js';
  */
 export type MysqlClient = Pool | Connection | CallbackPool | CallbackConnection | MySql2Database<Record<string, unknown>>;
 
-/** Attempts of an operation that the server aborted to break a deadlock or a lock wait. */
+/** Attempts of an operation that the server aborted to break a deadlock or a lock wait (more on Galera). */
 const MAX_ATTEMPTS = 12;
 /** How long `migrate()` waits for another process's migration, in seconds. */
 const MIGRATION_LOCK_SECONDS = 120;
@@ -358,7 +359,8 @@ function errno(error: unknown): number | undefined {
  * const storage = new ExtensionStorage({ dialect: mysql(mysql2.createPool(process.env.DATABASE_URL!)) });
  */
 export function mysql(client: MysqlClient): Dialect {
-  const pool = connections(rawClient(client));
+  const galera = galeraAware(rawClient(client));
+  const pool = connections(galera.client);
   const db = drizzle({ client: pool.client });
   const statements = prepareStatements(db);
   const hot = compileHotStatements(db);
@@ -386,7 +388,7 @@ export function mysql(client: MysqlClient): Dialect {
           return await body();
         } catch (error) {
           if (error instanceof ExtensionStorageError) throw error;
-          if (RETRYABLE_ERRNOS.has(errno(error) ?? 0) && attempt < MAX_ATTEMPTS) {
+          if (RETRYABLE_ERRNOS.has(errno(error) ?? 0) && attempt < galera.attempts(MAX_ATTEMPTS)) {
             const delay = Math.min(2 ** attempt, 100);
             await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random())));
             continue;
@@ -402,7 +404,8 @@ export function mysql(client: MysqlClient): Dialect {
   /**
    * Holds a named lock for the whole migration, so concurrent starts apply it once. DDL commits on its
    * own in MySQL, so a transaction could not serialise them: `GET_LOCK` on one dedicated connection
-   * does, named after the database so that databases on one server migrate independently.
+   * does, named after the database so that databases on one server migrate independently. `GET_LOCK`
+   * is local to one node of a Galera cluster: there a replicated lease row does (galera.ts).
    */
   async function locked(operation: string, body: (session: MigrationSession) => Promise<void>): Promise<void> {
     try {
@@ -417,6 +420,12 @@ export function mysql(client: MysqlClient): Dialect {
   function lockedSession(operation: string, body: (session: MigrationSession) => Promise<void>): Promise<void> {
     return pool.turn(() =>
       pool.alone(async (connection, broken) => {
+        const cluster = await galera.isGalera().catch((error: unknown) => {
+          throw new DatabaseError(`mysql: ${operation}: could not ask the server whether it is a Galera node`, error);
+        });
+        if (cluster) {
+          return withLease(connection, broken, `mysql: ${operation}`, MIGRATION_LOCK_SECONDS, () => body(migrationSession(connection)));
+        }
         let rows: RowDataPacket[];
         try {
           [rows] = await connection.query<RowDataPacket[]>(
@@ -442,7 +451,19 @@ export function mysql(client: MysqlClient): Dialect {
     );
   }
 
-  return session({ pool, host, run, locked, isMariadb, statements, hot, compiled, conditional: compileConditionalStatements(db), within: pool.transaction });
+  return session({
+    pool,
+    host,
+    run,
+    locked,
+    isMariadb,
+    galera,
+    statements,
+    hot,
+    compiled,
+    conditional: compileConditionalStatements(db),
+    within: pool.transaction,
+  });
 }
 
 /** What one view of the dialect (the host's pool, or a transaction's connection) runs on. */
@@ -452,6 +473,7 @@ interface MysqlSession {
   readonly run: <T>(operation: string, body: () => Promise<T>) => Promise<T>;
   readonly locked: (operation: string, body: (session: MigrationSession) => Promise<void>) => Promise<void>;
   readonly isMariadb: () => Promise<boolean>;
+  readonly galera: ReturnType<typeof galeraAware>;
   readonly statements: ReturnType<typeof prepareStatements>;
   readonly hot: ReturnType<typeof compileHotStatements>;
   readonly compiled: ReturnType<typeof compileStatements>;
@@ -478,7 +500,7 @@ function transactionSession(context: MysqlSession, connection: Connection): Mysq
 }
 
 function session(context: MysqlSession): Dialect {
-  const { pool, host, run, locked, isMariadb, statements, hot, compiled, conditional, within } = context;
+  const { pool, host, run, locked, isMariadb, galera, statements, hot, compiled, conditional, within } = context;
   const readInfo = async (connection: Connection, scope: Scope, key: string) => {
     const rows = await prepared<RowDataPacket[]>(connection, conditional.writtenInfo, keyParams(scope, key));
     if (rows.length !== 1) throw new Error(`the written row was not found (${rows.length} rows)`);
@@ -497,7 +519,9 @@ function session(context: MysqlSession): Dialect {
 
     upsert: (write: RowWrite) =>
       run('upsert', async () => {
-        if (await isMariadb()) {
+        // Not on Galera: a node that replays an aborted INSERT … RETURNING answers with a malformed
+        // result (after committing it), which the transaction below never meets.
+        if ((await isMariadb()) && !(await galera.isGalera())) {
           const rows = await prepared<RowDataPacket[]>(host, hot.upsertReturning, write as unknown as Record<string, unknown>);
           if (rows.length !== 1) throw new Error(`the upserted row was not returned (${rows.length} rows)`);
           return decodeInfo(rows[0]!);
@@ -678,7 +702,8 @@ export function migrationSession(connection: Connection): MigrationSession {
       await query(`DELETE FROM \`${LEDGER_TABLE}\` WHERE \`tag\` = ?`, [tag]);
     },
     dropLedger: async () => {
-      await query(`DROP TABLE IF EXISTS \`${LEDGER_TABLE}\``);
+      // The Galera migration lease's table too (it exists only where a cluster took the lease).
+      await query(`DROP TABLE IF EXISTS \`${LEDGER_TABLE}\`, \`${LOCK_TABLE}\``);
     },
   };
 }

@@ -1,0 +1,55 @@
+import { drizzle } from 'drizzle-orm/mysql2';
+import { inject } from 'vitest';
+import { mysql } from '../../src/dialects/mysql/index.js';
+import { clusterPools } from '../galera/cluster.js';
+import { galeraProofs } from '../galera/proofs.js';
+import { asyncHost } from './harness.js';
+import { conformance } from './suite.js';
+
+const nodes = inject('galeraNodes');
+const mysqlUrl = inject('mysqlUrl');
+
+// The whole suite on a three-node MariaDB Galera cluster, the library's connections spread over the
+// nodes: every call the dialect makes goes to the next node in turn (see test/galera/cluster.ts), so a
+// write and the read after it land on different nodes. No skips.
+conformance({
+  name: 'mysql (MariaDB Galera, three nodes round-robin)',
+  unavailable: () => (nodes ? null : 'no Galera cluster (see test/setup/servers.ts)'),
+  async open() {
+    const cluster = await clusterPools(nodes!.map((node) => node.url));
+    const pool = cluster.roundRobin;
+    const hostNode = cluster.nodes[0]!;
+    const hostDb = drizzle({ client: hostNode });
+    let peers = 0;
+    return {
+      dialect: mysql(pool),
+      hosts: {
+        'Drizzle transaction': asyncHost((fn) => hostDb.transaction(fn)),
+        'mysql2 connection': asyncHost(async (fn) => {
+          const connection = await hostNode.getConnection();
+          try {
+            await connection.beginTransaction();
+            await fn(connection);
+            await connection.commit();
+          } catch (error) {
+            await connection.rollback();
+            throw error;
+          } finally {
+            connection.release();
+          }
+        }),
+      },
+      // Another node's pool (closed with the cluster).
+      peer: async () => ({ dialect: mysql(cluster.nodes[++peers % cluster.nodes.length]!), close: async () => undefined }),
+      clear: async () => void (await pool.query('DELETE FROM extension_storage')),
+      tables: async () => {
+        const [rows] = await pool.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()');
+        return (rows as { name: string }[]).map((row) => row.name);
+      },
+      close: () => cluster.close(),
+    };
+  },
+});
+
+// Then the cluster's own proofs, in this file so that they run after the suite (one of them stops a node).
+galeraProofs(nodes, mysqlUrl);
