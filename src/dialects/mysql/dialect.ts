@@ -29,7 +29,7 @@ import {
 } from '../shared/statements.js';
 import { connections, type Connections } from './client.js';
 import { galeraAware, LOCK_TABLE, withLease } from './galera.js';
-import { inTransaction } from './transactions.js';
+import { inTransaction, savepoint } from './transactions.js';
 import { migrations } from './migrations.js';
 import { extensionStorage as t } from './schema.js';
 
@@ -463,6 +463,7 @@ export function mysql(client: MysqlClient): Dialect {
     compiled,
     conditional: compileConditionalStatements(db),
     within: pool.transaction,
+    begin: (body) => pool.turn(() => pool.transaction(body)),
   });
 }
 
@@ -480,6 +481,8 @@ interface MysqlSession {
   readonly conditional: ReturnType<typeof compileConditionalStatements>;
   /** Runs a write and its read-back together: a transaction of its own, or inside the open one. */
   readonly within: <T>(body: (connection: Connection) => Promise<T>) => Promise<T>;
+  /** Runs a `Dialect.transaction` body: a transaction of its own on a lent connection, or a savepoint of the open one. */
+  readonly begin: <T>(body: (connection: Connection) => Promise<T>) => Promise<T>;
 }
 
 /** The view inside the transaction open on `connection`: no retries (the caller's transaction decides), nested transactions as savepoints. */
@@ -496,11 +499,12 @@ function transactionSession(context: MysqlSession, connection: Connection): Mysq
       }
     },
     within: (body) => body(connection),
+    begin: (body) => savepoint(connection, body),
   };
 }
 
 function session(context: MysqlSession): Dialect {
-  const { pool, host, run, locked, isMariadb, galera, statements, hot, compiled, conditional, within } = context;
+  const { pool, host, run, locked, isMariadb, galera, statements, hot, compiled, conditional, within, begin } = context;
   const readInfo = async (connection: Connection, scope: Scope, key: string) => {
     const rows = await prepared<RowDataPacket[]>(connection, conditional.writtenInfo, keyParams(scope, key));
     if (rows.length !== 1) throw new Error(`the written row was not found (${rows.length} rows)`);
@@ -636,16 +640,14 @@ function session(context: MysqlSession): Dialect {
       // Errors of `body` pass through as thrown; those of BEGIN / COMMIT / SAVEPOINT are the driver's.
       let thrown: { error: unknown } | null = null;
       try {
-        return await pool.turn(() =>
-          pool.transaction(async (connection) => {
-            try {
-              return await body(session(transactionSession(context, connection)));
-            } catch (error) {
-              thrown = { error };
-              throw error;
-            }
-          }),
-        );
+        return await begin(async (connection) => {
+          try {
+            return await body(session(transactionSession(context, connection)));
+          } catch (error) {
+            thrown = { error };
+            throw error;
+          }
+        });
       } catch (error) {
         if (thrown !== null && (thrown as { error: unknown }).error === error) throw error;
         throw wrapped('transaction', error);
