@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- section ...] [--rounds=N] [--max-rounds=N] [--round-ms=MS] [--warmup-ms=MS]`: runs the benchmark
- * sections in order and prints their tables and targets. Sections: sqlite, postgres, pglite, mysql, lifecycle, fernet, rotation (default:
+ * sections in order and prints their tables and targets. Sections: sqlite, postgres, pglite, mysql, lifecycle, writes, fernet, rotation (default:
  * all). A section whose dialect, server or module is missing prints "skipped: …" and the run goes on.
  * @module
  */
@@ -40,6 +40,11 @@ const sections: readonly Section[] = [
     name: 'mysql',
     summary: `the same over ${SERVER_ROWS.toLocaleString('en-US')} keys: library vs raw mysql2 vs Keyv, sequential and ×16`,
     run: async (measure) => (await import('./mysql.js')).runMysqlBench({ rows: SERVER_ROWS, measure }),
+  },
+  {
+    name: 'writes',
+    summary: 'set with ifVersion / ifMatch vs plain set (SQLite); increment and update ×16 vs raw UPDATE … SET n = n + 1 (PostgreSQL, MariaDB)',
+    run: async (measure) => (await import('./writes.js')).runWritesBench({ measure }),
   },
   {
     name: 'galera',
@@ -121,7 +126,7 @@ async function main(): Promise<void> {
   ]);
   planServers(
     chosen.flatMap((s): ('postgres' | 'mysql' | 'galera')[] =>
-      s.name === 'galera' ? ['mysql', 'galera'] : s.name === 'postgres' || s.name === 'mysql' ? [s.name] : s.name === 'lifecycle' ? ['postgres'] : [],
+      s.name === 'galera' ? ['mysql', 'galera'] : s.name === 'postgres' || s.name === 'mysql' ? [s.name] : s.name === 'lifecycle' ? ['postgres'] : s.name === 'writes' ? ['postgres', 'mysql'] : [],
     ),
   );
   const started = Date.now();

@@ -71,6 +71,24 @@ export interface RowQuery {
   readonly range: KeyRange;
 }
 
+/**
+ * What a conditional write expects the stored row to be: at `version`, and the very row with `uuid`
+ * when it is given (a row deleted and created again has a new uuid, so it never matches).
+ */
+export interface Expected {
+  readonly version: number;
+  readonly uuid: string | null;
+}
+
+/**
+ * An increment: the row to insert when the key is absent (its value the decimal text of `by`), and
+ * `by`, added in the database to the stored integer when the key exists.
+ */
+export interface CounterWrite extends RowWrite {
+  /** A safe integer. */
+  readonly by: number;
+}
+
 /** One row that holds an encrypted value, with the identity its key may be bound to. */
 export interface EncryptedRow extends Scope {
   readonly id: number;
@@ -199,4 +217,39 @@ export interface Dialect {
   recordQuota(extensionId: string, limits: QuotaLimits): Promise<void>;
   /** Deletes up to `limit` rows whose expiry is at or before `now`, oldest expiry first; returns how many. */
   deleteExpired(now: Date, limit: number): Promise<number>;
+
+  // Conditional forms of the statements above: the database checks the condition in the statement (or
+  // the dialect's transaction) that writes, and reports a failed one as `undefined` / `false`.
+
+  /** Inserts the row only if no row has its scoped key; `undefined` when one has. */
+  insertIfAbsent(write: RowWrite): Promise<RowInfo | undefined>;
+  /** Replaces the row as `upsert` does, only while it is `expected`; `undefined` when it is not (or is gone). */
+  replaceIf(write: RowWrite, expected: Expected): Promise<RowInfo | undefined>;
+  /** Deletes the row only while it is `expected`; `false` when it is not (or is gone). */
+  deleteIf(scope: Scope, key: string, expected: Expected): Promise<boolean>;
+  /**
+   * Adds `write.by` to the integer stored as decimal text (inserting `write` when the key is absent), in
+   * one atomic step of the database; sets value type `application/json` and the next version. Returns
+   * the written row, or `undefined`, writing nothing, when the stored row is encrypted, is not the text
+   * of an integer of at most 16 digits, or the sum leaves ±`Number.MAX_SAFE_INTEGER`.
+   */
+  increment(write: CounterWrite): Promise<Row | undefined>;
+  /** The rows of `keys` (distinct, at most 1,000) that exist, in any order, in one round trip. */
+  getMany(scope: Scope, keys: readonly string[]): Promise<Row[]>;
+  /** Deletes the rows of `keys` (distinct, at most 1,000) in one statement; returns how many it removed. */
+  deleteMany(scope: Scope, keys: readonly string[]): Promise<number>;
+
+  /**
+   * Runs `body` inside one transaction on one connection: `tx` is this dialect with every statement
+   * bound to that transaction. Commits when `body` resolves, rolls back when it throws. Called on a `tx`
+   * (nested), it uses a savepoint. A deadlock or serialization failure is a `ConflictError` with
+   * `retryable: true`. Other operations of this dialect do not run inside the transaction.
+   */
+  transaction<T>(body: (tx: Dialect) => Promise<T>): Promise<T>;
+  /**
+   * This dialect with every statement run inside a transaction the host opened and will end (a Drizzle
+   * transaction, or the driver's own handle: see each dialect). `transaction` on it uses savepoints.
+   * Throws `VALIDATION` for a handle the dialect does not accept.
+   */
+  withTransaction(host: unknown): Dialect;
 }

@@ -20,7 +20,8 @@ export type ErrorCode =
   | 'DATABASE'
   | 'IMPORT_CONFLICT'
   | 'QUOTA_EXCEEDED'
-  | 'FORBIDDEN';
+  | 'FORBIDDEN'
+  | 'CONFLICT';
 
 /**
  * Base class of every error this library throws.
@@ -104,6 +105,27 @@ export class UnsupportedDatabaseError extends ExtensionStorageError {
 export class AbortedError extends ExtensionStorageError {
   constructor(message: string, cause: unknown) {
     super('ABORTED', message, { cause });
+  }
+}
+
+/**
+ * A conditional write found the entry in another state than asked for (`ifVersion`, `ifAbsent`,
+ * `ifMatch`), or the database aborted a transaction to break a deadlock or a serialization failure.
+ * Nothing was written.
+ */
+export class ConflictError extends ExtensionStorageError {
+  /** The entry's version when the condition failed; `null` when there was no entry (or it is unknown). */
+  readonly currentVersion: number | null;
+  /**
+   * `true` when running the same thing again may succeed (the database aborted a transaction);
+   * `false` when the stored entry itself failed the condition (read it again first).
+   */
+  readonly retryable: boolean;
+
+  constructor(message: string, details: { currentVersion: number | null; retryable: boolean; cause?: unknown }) {
+    super('CONFLICT', message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.currentVersion = details.currentVersion;
+    this.retryable = details.retryable;
   }
 }
 

@@ -7,12 +7,46 @@
 export { ExtensionStorage, DEFAULT_MAX_VALUE_BYTES } from './storage.js';
 export type { ExtensionStorageOptions, ExtensionOptions } from './storage.js';
 export { ExtensionHandle } from './extension.js';
-export { ScopeHandle } from './scope.js';
-export type { GetJSONOptions, SetJSONOptions } from './scope.js';
-export type { Entry, EntryInfo, ListFilter, ListOptions, Limits, Page, SetOptions, User, UserId, Value } from './types.js';
-export type { Dialect, EncryptedRow, KeyRange, Migration, Row, RowInfo, RowQuery, QuotaLimits, RowSet, RowWrite, Scope, UsageRecord, ValueReplacement } from './dialect.js';
+export { ScopeHandle, MAX_BATCH_KEYS } from './scope.js';
+export type { GetJSONOptions, SetJSONOptions, UpdateJSONOptions } from './scope.js';
+export { TransactionStorage } from './transaction.js';
+export type {
+  DeleteOptions,
+  Entry,
+  EntryInfo,
+  EntryWrite,
+  ListFilter,
+  ListOptions,
+  Limits,
+  Page,
+  SetOptions,
+  TransactionOptions,
+  UpdateOptions,
+  UpdateResult,
+  User,
+  UserId,
+  Value,
+} from './types.js';
+export type {
+  CounterWrite,
+  Dialect,
+  EncryptedRow,
+  Expected,
+  KeyRange,
+  Migration,
+  Row,
+  RowInfo,
+  RowQuery,
+  QuotaLimits,
+  RowSet,
+  RowWrite,
+  Scope,
+  UsageRecord,
+  ValueReplacement,
+} from './dialect.js';
 export type { CleanupOptions } from './cleanup.js';
 export type { Authorize, AuthorizationRequest, ScopeKind, StorageAction } from './authorization.js';
+
 export type { StandardSchemaV1 } from './standard-schema.js';
 export type { EncryptionKey, EncryptionKeyBinding } from './crypto/storage-cipher.js';
 export type { BackendChoice } from './crypto/backend.js';
@@ -23,6 +57,7 @@ export type { ScopeStats, StatsOptions } from './stats.js';
 export type { ExportedRow, ImportConflict, ImportedRow, ImportOutcome, ScopeStatsRow } from './dialect.js';
 export {
   AbortedError,
+  ConflictError,
   DatabaseError,
   DecryptionFailedError,
   EncryptionKeyMissingError,

@@ -9,9 +9,20 @@ import type { DecryptOptions, EncryptOptions, FernetOptions } from './crypto/fer
 import type { RotateKeysOptions } from './rotation.js';
 import type { StatsOptions } from './stats.js';
 import type { ExportedEntry, ExportOptions, ImportOptions } from './transfer.js';
-import type { GetJSONOptions, SetJSONOptions } from './scope.js';
+import type { GetJSONOptions, SetJSONOptions, UpdateJSONOptions } from './scope.js';
 import type { ExtensionOptions, ExtensionStorageOptions } from './storage.js';
-import type { Limits, ListFilter, ListOptions, SetOptions } from './types.js';
+import type {
+  DeleteOptions,
+  EntryWrite,
+  Limits,
+  ListFilter,
+  ListOptions,
+  SetOptions,
+  TransactionOptions,
+  UpdateOptions,
+  UpdateResult,
+  Value,
+} from './types.js';
 import { optionNames } from './validation.js';
 
 export const STORAGE_OPTIONS = optionNames<ExtensionStorageOptions>({
@@ -27,9 +38,16 @@ export const STORAGE_OPTIONS = optionNames<ExtensionStorageOptions>({
 });
 export const LIMITS = optionNames<Limits>({ maxValueBytes: true, quotaBytesPerExtension: true, quotaKeysPerExtension: true });
 export const EXTENSION_OPTIONS = optionNames<ExtensionOptions>({ user: true });
-export const SET_OPTIONS = optionNames<SetOptions>({ valueType: true, category: true, description: true, encrypt: true });
+const CONDITIONS = { ifVersion: true, ifAbsent: true, ifMatch: true } as const;
+export const SET_OPTIONS = optionNames<SetOptions>({ valueType: true, category: true, description: true, encrypt: true, ...CONDITIONS });
 export const GET_JSON_OPTIONS = optionNames<GetJSONOptions<unknown>>({ schema: true });
-export const SET_JSON_OPTIONS = optionNames<SetJSONOptions>({ valueType: true, category: true, description: true, encrypt: true, schema: true });
+export const SET_JSON_OPTIONS = optionNames<SetJSONOptions>({ valueType: true, category: true, description: true, encrypt: true, schema: true, ...CONDITIONS });
+export const DELETE_OPTIONS = optionNames<DeleteOptions>({ ifVersion: true, ifMatch: true });
+export const UPDATE_OPTIONS = optionNames<UpdateOptions>({ retries: true });
+export const UPDATE_JSON_OPTIONS = optionNames<UpdateJSONOptions<unknown>>({ retries: true, schema: true });
+export const UPDATE_RESULT = optionNames<Exclude<UpdateResult, Value>>({ value: true, valueType: true, category: true, description: true, encrypt: true });
+export const ENTRY_WRITE = optionNames<EntryWrite>({ key: true, value: true, valueType: true, category: true, description: true, encrypt: true, ...CONDITIONS });
+export const TRANSACTION_OPTIONS = optionNames<TransactionOptions>({ retries: true });
 export const LIST_FILTER = optionNames<ListFilter>({ category: true, prefix: true });
 export const LIST_OPTIONS = optionNames<ListOptions>({ category: true, prefix: true, limit: true, cursor: true });
 export const ROTATE_KEYS_OPTIONS = optionNames<RotateKeysOptions>({ batchSize: true, onProgress: true, signal: true });

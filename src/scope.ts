@@ -4,24 +4,55 @@
  * @module
  */
 import { decodeCursor, encodeCursor, type CursorContext } from './cursor.js';
-import type { Dialect, RowInfo, Scope } from './dialect.js';
-import { EncryptionKeyMissingError, ValidationError } from './errors.js';
+import type { Dialect, Expected, Row, RowInfo, RowWrite, Scope } from './dialect.js';
+import { ConflictError, EncryptionKeyMissingError, ValidationError } from './errors.js';
 import { listingRange } from './key-range.js';
-import { GET_JSON_OPTIONS, LIST_FILTER, LIST_OPTIONS, SET_JSON_OPTIONS, SET_OPTIONS } from './option-names.js';
+import { backoff, retries as retryCount } from './retry.js';
+import {
+  DELETE_OPTIONS,
+  ENTRY_WRITE,
+  GET_JSON_OPTIONS,
+  LIST_FILTER,
+  LIST_OPTIONS,
+  SET_JSON_OPTIONS,
+  SET_OPTIONS,
+  UPDATE_JSON_OPTIONS,
+  UPDATE_OPTIONS,
+  UPDATE_RESULT,
+} from './option-names.js';
 import { quotaRefusal, type QuotaRecorder } from './quota.js';
 import { authorizationRequest, checkAuthorized, type Authorize, type StorageAction } from './authorization.js';
 import type { RowCipher } from './row-cipher.js';
 import { conform } from './schema-check.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
-import type { Entry, EntryInfo, ListFilter, ListOptions, Page, SetOptions, Value } from './types.js';
+import type {
+  DeleteOptions,
+  Entry,
+  EntryInfo,
+  EntryWrite,
+  ListFilter,
+  ListOptions,
+  Page,
+  SetOptions,
+  UpdateOptions,
+  UpdateResult,
+  Value,
+} from './types.js';
 import * as validate from './validation.js';
 
 const DEFAULT_PAGE_SIZE = 25;
 const OCTET_STREAM = 'application/octet-stream';
 const TEXT_UTF8 = 'text/plain; charset=utf-8';
 const JSON_TYPE = 'application/json';
+const DEFAULT_UPDATE_RETRIES = 5;
+/** Most keys one batch call (`getMany`, `setMany`, `deleteMany`) takes. */
+export const MAX_BATCH_KEYS = 1000;
 // ignoreBOM: a leading U+FEFF is part of the stored text, not a marker to strip.
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const encoder = new TextEncoder();
+
+/** What a write requires of the stored entry: nothing, that there is none, or that it is the one expected. */
+type Condition = null | 'absent' | Expected;
 
 /** What every handle of one storage shares. */
 export interface StorageContext {
@@ -34,6 +65,11 @@ export interface StorageContext {
   readonly quota: QuotaRecorder;
   /** The host's authorization hook, or `null` (everything the handle addresses is allowed). */
   readonly authorize: Authorize | null;
+  /**
+   * Whether `dialect` runs inside a transaction (the library's or the host's), whose outcome the
+   * handles do not see: a quota recorded there is recorded again next time, in case it rolled back.
+   */
+  readonly transactional: boolean;
 }
 
 /** Options of `getJSON`. */
@@ -49,6 +85,9 @@ export interface SetJSONOptions<S extends StandardSchemaV1 = StandardSchemaV1> e
   /** A Standard Schema the value is checked against before writing; its output is what is stored. */
   readonly schema?: S;
 }
+
+/** Options of `updateJSON`. */
+export interface UpdateJSONOptions<T> extends UpdateOptions, GetJSONOptions<T> {}
 
 /**
  * Reads and writes the entries of one scope.
@@ -100,22 +139,21 @@ export class ScopeHandle {
     validate.key(key);
     const text = await this.getText(key);
     if (text === null) return null;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new ValidationError(`"${key}" expected a JSON value, got text that does not parse`);
-    }
-    return schema ? conform(schema, parsed, key) : (parsed as T);
+    return parseJSON(key, text, schema);
   }
 
   /**
    * Creates or replaces an entry: value, value type, category and description all take the new values.
-   * Returns the written entry's metadata.
+   * Returns the written entry's metadata. With a condition (at most one of `ifVersion`, `ifAbsent`,
+   * `ifMatch`), writes only if the stored entry meets it, checked by the database in the writing
+   * statement; else throws `CONFLICT` (`ConflictError`, with `currentVersion`) and writes nothing.
+   * @example
+   * await ext.user.set('doc', text, { ifMatch: read.etag });
    */
   async set(key: string, value: Value, setOptions?: SetOptions): Promise<EntryInfo> {
     const options = validate.options('options', setOptions, SET_OPTIONS);
     const checkedKey = validate.key(key);
+    const condition = writeCondition(options);
     const bytes = validate.value(value, this.#context.maxValueBytes);
     const valueType = validate.valueType(options.valueType ?? (typeof value === 'string' ? TEXT_UTF8 : OCTET_STREAM));
     const category = validate.category(options.category);
@@ -125,31 +163,39 @@ export class ScopeHandle {
     if (this.#context.authorize) await this.#authorize('write', scope, userId, checkedKey);
     const stored = encrypt ? requireCipher(this.#context.cipher, 'write').encrypt(scope, checkedKey, bytes) : bytes;
     const { dialect, quota } = this.#context;
-    const recording = quota.record(dialect, scope.extensionId);
+    const recording = quota.record(dialect, scope.extensionId, !this.#context.transactional);
     if (recording) await recording;
     // One literal, not a spread of `scope` plus new keys: the spread costs ~17 µs per call on Node 20.
+    const write: RowWrite = {
+      extensionId: scope.extensionId,
+      userId: scope.userId,
+      resourceType: scope.resourceType,
+      resourceId: scope.resourceId,
+      key: checkedKey,
+      value: stored,
+      valueType,
+      category,
+      description,
+      isEncrypted: encrypt,
+      size: bytes.byteLength,
+      uuid: crypto.randomUUID(),
+      now: new Date(),
+      writtenBy: userId,
+    };
     let row: RowInfo;
     try {
-      row = await dialect.upsert({
-        extensionId: scope.extensionId,
-        userId: scope.userId,
-        resourceType: scope.resourceType,
-        resourceId: scope.resourceId,
-        key: checkedKey,
-        value: stored,
-        valueType,
-        category,
-        description,
-        isEncrypted: encrypt,
-        size: bytes.byteLength,
-        uuid: crypto.randomUUID(),
-        now: new Date(),
-        writtenBy: userId,
-      });
+      row = condition === null ? await dialect.upsert(write) : await this.#writeIf(dialect, write, condition);
     } catch (error) {
       throw quotaRefusal(error) ?? error;
     }
     return toEntryInfo(row);
+  }
+
+  /** Writes under `condition`, or throws `CONFLICT` with the version found. */
+  async #writeIf(dialect: Dialect, write: RowWrite, condition: 'absent' | Expected): Promise<RowInfo> {
+    const row = condition === 'absent' ? await dialect.insertIfAbsent(write) : await dialect.replaceIf(write, condition);
+    if (row !== undefined) return row;
+    throw await conflict(dialect, write, write.key, condition === 'absent' ? '"ifAbsent": the entry exists' : conditionMessage(condition));
   }
 
   /**
@@ -172,12 +218,219 @@ export class ScopeHandle {
     return this.set(key, text, { ...setOptions, valueType: setOptions.valueType ?? JSON_TYPE });
   }
 
-  /** Removes an entry; `true` when there was one. */
-  async delete(key: string): Promise<boolean> {
+  /**
+   * Removes an entry; `true` when there was one. With `ifVersion` or `ifMatch`, removes it only if it is
+   * the entry expected (then returns `true`), else throws `CONFLICT` and removes nothing.
+   */
+  async delete(key: string, deleteOptions?: DeleteOptions): Promise<boolean> {
     const checkedKey = validate.key(key);
+    const options = validate.options('options', deleteOptions, DELETE_OPTIONS);
     const { scope, userId } = this.#resolve();
     if (this.#context.authorize) await this.#authorize('delete', scope, userId, checkedKey);
-    return this.#context.dialect.delete(scope, checkedKey);
+    const { dialect } = this.#context;
+    if (options.ifVersion === undefined && options.ifMatch === undefined) return dialect.delete(scope, checkedKey);
+    const expected = writeCondition(options) as Expected;
+    if (await dialect.deleteIf(scope, checkedKey, expected)) return true;
+    throw await conflict(dialect, scope, checkedKey, conditionMessage(expected));
+  }
+
+  /**
+   * Read-modify-write: reads the entry, calls `fn` with it (or `null`), and writes what `fn` returns
+   * only if the entry is still the one read (`ifMatch`, or `ifAbsent` when there was none). On a
+   * `CONFLICT` it waits a jittered moment, reads again and calls `fn` again, up to `retries` times
+   * (default 5), then throws the last `ConflictError`. What `fn` leaves out (value type, category,
+   * description, encryption) stays as the entry had it. Returns the written entry's metadata.
+   * @example
+   * await ext.global.update('title', (entry) => (entry ? decode(entry.value) : '') + '!');
+   */
+  async update(key: string, fn: (current: Entry | null) => UpdateResult | Promise<UpdateResult>, updateOptions?: UpdateOptions): Promise<EntryInfo> {
+    const checkedKey = validate.key(key);
+    if (typeof fn !== 'function') throw new ValidationError(`"fn" expected a function, got ${typeof fn}`);
+    const retries = retryCount(validate.options('options', updateOptions, UPDATE_OPTIONS).retries, DEFAULT_UPDATE_RETRIES);
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.get(checkedKey);
+      const result = await fn(current);
+      const next = typeof result === 'string' || result instanceof Uint8Array ? { value: result } : validate.options('result', result, UPDATE_RESULT);
+      const options: SetOptions = {
+        valueType: next.valueType ?? current?.valueType,
+        category: next.category === undefined ? current?.category : next.category,
+        description: next.description === undefined ? current?.description : next.description,
+        encrypt: next.encrypt ?? current?.encrypted,
+        ifAbsent: current === null ? true : undefined,
+        ifMatch: current === null ? undefined : current.etag,
+      };
+      try {
+        return await this.set(checkedKey, next.value as Value, options);
+      } catch (error) {
+        if (!(error instanceof ConflictError) || attempt >= retries) throw error;
+      }
+      await backoff(attempt);
+    }
+  }
+
+  /**
+   * `update` on a JSON value: `fn` gets the parsed value (checked against `schema` when given) or
+   * `null`, and returns the next value, stored as `application/json`. Returns the value written.
+   * @example
+   * const n = await ext.global.updateJSON<Stats>('stats', (s) => ({ hits: (s?.hits ?? 0) + 1 }), { schema });
+   */
+  async updateJSON<T>(key: string, fn: (current: T | null) => T | Promise<T>, jsonOptions?: UpdateJSONOptions<T>): Promise<T> {
+    const { schema, retries } = validate.options('options', jsonOptions, UPDATE_JSON_OPTIONS);
+    if (schema !== undefined) validate.standardSchema('schema', schema);
+    if (typeof fn !== 'function') throw new ValidationError(`"fn" expected a function, got ${typeof fn}`);
+    let written!: T;
+    await this.update(
+      key,
+      async (entry) => {
+        const current = entry === null ? null : await parseJSON(key, decodeText(key, entry.value), schema);
+        const next = await fn(current);
+        written = schema ? await conform(schema, next, key) : next;
+        return { value: serialize(written), valueType: entry?.valueType ?? JSON_TYPE };
+      },
+      { retries },
+    );
+    return written;
+  }
+
+  /**
+   * Adds `by` (a safe integer, default 1) to the integer the entry holds, atomically in the database
+   * (no increment is lost under any concurrency), and returns the new value. A missing entry starts at
+   * 0. The value is stored as decimal text with value type `application/json` (`getJSON` reads a
+   * number); category and description stay. An entry that is encrypted, is not the decimal text of a
+   * safe integer, or would pass ±`Number.MAX_SAFE_INTEGER` is a `VALIDATION` error, and nothing is written.
+   * @example
+   * const views = await ext.resource('dashboard', id).increment('views');
+   */
+  async increment(key: string, by: number = 1): Promise<number> {
+    const checkedKey = validate.key(key);
+    if (typeof by !== 'number' || !Number.isSafeInteger(by)) {
+      throw new ValidationError(`"by" expected a safe integer, got ${typeof by === 'number' ? by : typeof by}`);
+    }
+    const { scope, userId } = this.#resolve();
+    if (this.#context.authorize) {
+      await this.#authorize('write', scope, userId, checkedKey);
+      await this.#authorize('read', scope, userId, checkedKey); // the new value comes back
+    }
+    const { dialect, quota } = this.#context;
+    const recording = quota.record(dialect, scope.extensionId, !this.#context.transactional);
+    if (recording) await recording;
+    const value = encoder.encode(String(by));
+    const row = await dialect.increment({
+      extensionId: scope.extensionId,
+      userId: scope.userId,
+      resourceType: scope.resourceType,
+      resourceId: scope.resourceId,
+      key: checkedKey,
+      value,
+      valueType: JSON_TYPE,
+      category: null,
+      description: null,
+      isEncrypted: false,
+      size: value.byteLength,
+      uuid: crypto.randomUUID(),
+      now: new Date(),
+      writtenBy: userId,
+      by,
+    }).catch((error: unknown) => {
+      throw quotaRefusal(error) ?? error;
+    });
+    if (row !== undefined) return Number(decoder.decode(row.value));
+    const current = await dialect.get(scope, checkedKey);
+    throw new ValidationError(
+      current?.isEncrypted
+        ? '"increment" cannot add to an encrypted entry; nothing was written'
+        : `"increment" expected an entry holding the decimal text of a safe integer, and a sum within ±${Number.MAX_SAFE_INTEGER}; nothing was written`,
+    );
+  }
+
+  /**
+   * The entries of `keys` (at most 1,000), in the order of `keys`, `null` where there is none; one
+   * round trip to the database.
+   */
+  async getMany(keys: readonly string[]): Promise<(Entry | null)[]> {
+    const checked = batchKeys(keys);
+    if (checked.length === 0) return [];
+    const { scope, userId } = this.#resolve();
+    if (this.#context.authorize) for (const key of checked) await this.#authorize('read', scope, userId, key);
+    const rows = await this.#context.dialect.getMany(scope, [...new Set(checked)]);
+    const byKey = new Map<string, Row>();
+    for (const row of rows) byKey.set(row.key, row);
+    return checked.map((key) => {
+      const row = byKey.get(key);
+      if (row === undefined) return null;
+      const value = row.isEncrypted ? requireCipher(this.#context.cipher, 'read').decrypt(scope, key, row.value) : row.value;
+      return toEntry(row, ownedBytes(value));
+    });
+  }
+
+  /**
+   * Writes every entry or none (in one transaction), each as `set` would, conditions included. Every
+   * entry is validated before anything is written; a key may appear once. At most 1,000 entries.
+   * Returns the written entries' metadata in the order given.
+   * @example
+   * await ext.user.setMany([{ key: 'a', value: '1' }, { key: 'b', value: '2', ifAbsent: true }]);
+   */
+  async setMany(entries: readonly EntryWrite[]): Promise<EntryInfo[]> {
+    if (!Array.isArray(entries) || entries.length > MAX_BATCH_KEYS) {
+      throw new ValidationError(`"entries" expected an array of at most ${MAX_BATCH_KEYS} entries, got ${Array.isArray(entries) ? entries.length : typeof entries}`);
+    }
+    if (entries.length === 0) return [];
+    const writes = entries.map((entry, index) => this.#batchWrite(entry, index));
+    const seen = new Set<string>();
+    for (const { write } of writes) {
+      if (seen.has(write.key)) throw new ValidationError('"entries" expected each key once, got one twice');
+      seen.add(write.key);
+    }
+    const { scope, userId } = this.#resolve();
+    if (this.#context.authorize) for (const { write } of writes) await this.#authorize('write', scope, userId, write.key);
+    const { dialect, quota } = this.#context;
+    const recording = quota.record(dialect, scope.extensionId, !this.#context.transactional);
+    if (recording) await recording;
+    return dialect.transaction(async (tx) => {
+      // Every statement is issued at once (SQLite runs them at call time); all settle before the transaction ends.
+      const results = await Promise.allSettled(
+        writes.map(({ write, condition }) => (condition === null ? tx.upsert(write) : this.#writeIf(tx, write, condition))),
+      );
+      const failed = results.find((result) => result.status === 'rejected');
+      if (failed) throw quotaRefusal(failed.reason) ?? failed.reason;
+      return results.map((result) => toEntryInfo((result as PromiseFulfilledResult<RowInfo>).value));
+    });
+  }
+
+  /** One entry of `setMany`, validated as `set` validates its arguments. */
+  #batchWrite(entry: EntryWrite, index: number): { write: RowWrite; condition: Condition } {
+    const { key, value, ...options } = validate.options(`entries[${index}]`, entry, ENTRY_WRITE);
+    const checkedKey = validate.key(key, `entries[${index}].key`);
+    const condition = writeCondition(options);
+    const bytes = validate.value(value as Value, this.#context.maxValueBytes);
+    const encrypt = validate.flag('encrypt', options.encrypt);
+    const { scope, userId } = this.#resolve();
+    const write: RowWrite = {
+      extensionId: scope.extensionId,
+      userId: scope.userId,
+      resourceType: scope.resourceType,
+      resourceId: scope.resourceId,
+      key: checkedKey,
+      value: encrypt ? requireCipher(this.#context.cipher, 'write').encrypt(scope, checkedKey, bytes) : bytes,
+      valueType: validate.valueType(options.valueType ?? (typeof value === 'string' ? TEXT_UTF8 : OCTET_STREAM)),
+      category: validate.category(options.category),
+      description: validate.description(options.description),
+      isEncrypted: encrypt,
+      size: bytes.byteLength,
+      uuid: crypto.randomUUID(),
+      now: new Date(),
+      writtenBy: userId,
+    };
+    return { write, condition };
+  }
+
+  /** Removes the entries of `keys` (at most 1,000) in one statement; returns how many there were. */
+  async deleteMany(keys: readonly string[]): Promise<number> {
+    const checked = batchKeys(keys);
+    if (checked.length === 0) return 0;
+    const { scope, userId } = this.#resolve();
+    if (this.#context.authorize) for (const key of checked) await this.#authorize('delete', scope, userId, key);
+    return this.#context.dialect.deleteMany(scope, [...new Set(checked)]);
   }
 
   /**
@@ -229,10 +482,74 @@ function requireCipher(cipher: RowCipher | null, purpose: 'read' | 'write'): Row
   );
 }
 
+/**
+ * The condition of a write's options, validated: `ifVersion` (version only), `ifMatch` (identity and
+ * version, from an `etag`) or `ifAbsent`; at most one of them.
+ */
+function writeCondition(options: Partial<SetOptions>): Condition {
+  const { ifVersion, ifAbsent, ifMatch } = options;
+  if (ifVersion === undefined && ifAbsent === undefined && ifMatch === undefined) return null;
+  const given = (ifVersion === undefined ? 0 : 1) + (ifAbsent === undefined || ifAbsent === false ? 0 : 1) + (ifMatch === undefined ? 0 : 1);
+  if (given > 1) throw new ValidationError('"ifVersion", "ifAbsent" and "ifMatch" expected at most one of them, got several');
+  if (ifVersion !== undefined) {
+    if (typeof ifVersion !== 'number' || !Number.isSafeInteger(ifVersion) || ifVersion < 1) {
+      throw new ValidationError(`"ifVersion" expected a positive integer, got ${typeof ifVersion === 'number' ? ifVersion : typeof ifVersion}`);
+    }
+    return { version: ifVersion, uuid: null };
+  }
+  if (ifMatch !== undefined) return parseEtag(ifMatch);
+  return validate.flag('ifAbsent', ifAbsent) ? 'absent' : null;
+}
+
+const ETAG = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([1-9][0-9]{0,15})$/;
+
+/** An entry's tag: its identity and its version. */
+function etagOf(uuid: string, version: number): string {
+  return `${uuid}.${version}`;
+}
+
+function parseEtag(input: unknown): Expected {
+  const match = typeof input === 'string' ? ETAG.exec(input) : null;
+  if (match === null) throw new ValidationError('"ifMatch" expected the etag of an entry');
+  return { uuid: match[1]!, version: Number(match[2]) };
+}
+
+function conditionMessage(expected: Expected): string {
+  return expected.uuid === null ? '"ifVersion": the entry is not at that version' : '"ifMatch": the entry is not the one tagged';
+}
+
+/**
+ * The `ConflictError` of a failed condition, with the version the entry has now (read after the fact,
+ * for the report only; `null` when that read fails, e.g. once a host's synchronous transaction ended).
+ */
+async function conflict(dialect: Dialect, scope: Scope, key: string, reason: string): Promise<ConflictError> {
+  const current = await dialect.get(scope, key).catch(() => undefined);
+  return new ConflictError(`${reason}; nothing was written`, { currentVersion: current?.version ?? null, retryable: false });
+}
+
+/** The keys of a batch call: an array of at most 1,000 valid keys. */
+function batchKeys(keys: readonly string[]): string[] {
+  if (!Array.isArray(keys) || keys.length > MAX_BATCH_KEYS) {
+    throw new ValidationError(`"keys" expected an array of at most ${MAX_BATCH_KEYS} keys, got ${Array.isArray(keys) ? keys.length : typeof keys}`);
+  }
+  return keys.map((key, index) => validate.key(key, `keys[${index}]`));
+}
+
+async function parseJSON<T>(key: string, text: string, schema: StandardSchemaV1<unknown, T> | undefined): Promise<T> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ValidationError(`"${key}" expected a JSON value, got text that does not parse`);
+  }
+  return schema ? conform(schema, parsed, key) : (parsed as T);
+}
+
 function toEntryInfo(row: RowInfo): EntryInfo {
   return {
     key: row.key,
     uuid: row.uuid,
+    etag: etagOf(row.uuid, row.version),
     valueType: row.valueType,
     category: row.category,
     description: row.description,

@@ -17,7 +17,8 @@ import { rotateKeys, rotateKeysOptions, type RotateKeysOptions, type RotationRes
 import type { StorageContext } from './scope.js';
 import { stats, type ScopeStats, type StatsOptions } from './stats.js';
 import { exportEntries, importEntries, type ExportedEntry, type ExportOptions, type ImportOptions, type ImportResult } from './transfer.js';
-import type { Limits, User } from './types.js';
+import { runTransaction, TransactionStorage } from './transaction.js';
+import type { Limits, TransactionOptions, User } from './types.js';
 import * as validate from './validation.js';
 
 /** 16 MiB − 1, the largest value the reference implementation stores. */
@@ -106,7 +107,7 @@ export class ExtensionStorage {
       throw new ValidationError(`"authorize" expected a function (request) => boolean | Promise<boolean>, got ${typeof options.authorize}`);
     }
     const authorize = options.authorize ?? null;
-    this.#context = Object.freeze({ dialect: options.dialect as Dialect, maxValueBytes, cipher, now, quota, authorize });
+    this.#context = Object.freeze({ dialect: options.dialect as Dialect, maxValueBytes, cipher, now, quota, authorize, transactional: false });
     this.#user = options.user;
   }
 
@@ -239,6 +240,37 @@ export class ExtensionStorage {
   extension(extensionId: string, options?: ExtensionOptions): ExtensionHandle {
     const { user } = validate.options('options', options, EXTENSION_OPTIONS);
     return new ExtensionHandle(this.#context, extensionId, user === undefined ? this.#user : user);
+  }
+
+  /**
+   * Runs `fn` in one database transaction: every operation of `tx.extension(...)` handles commits
+   * together when `fn` resolves, or rolls back when it throws (the error is rethrown). Nested
+   * `tx.transaction(...)` calls are savepoints. A deadlock or serialization failure is a `ConflictError`
+   * with `retryable: true`; `retries` (default 0) runs `fn` again that many times.
+   * @example
+   * await storage.transaction(async (tx) => {
+   *   const ext = tx.extension('acme.board', { user });
+   *   await ext.user.set('draft', text);
+   *   await ext.global.increment('drafts');
+   * });
+   */
+  transaction<T>(fn: (tx: TransactionStorage) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    return runTransaction(this.#context, this.#user, fn, options);
+  }
+
+  /**
+   * A view of this storage whose statements run inside a transaction the host opened (and will commit
+   * or roll back) on its own connection: a Drizzle transaction on every dialect, or the driver's handle
+   * (see the README per dialect). Throws `VALIDATION` for a handle the dialect does not accept.
+   * @example
+   * await db.transaction(async (hostTx) => {
+   *   await hostTx.insert(dashboards).values(row);
+   *   await storage.withTransaction(hostTx).extension('acme.board').resource('dashboard', row.id).set('state', s);
+   * });
+   */
+  withTransaction(hostTransaction: unknown): TransactionStorage {
+    const context = this.#context;
+    return new TransactionStorage({ ...context, dialect: context.dialect.withTransaction(hostTransaction), transactional: true }, this.#user);
   }
 }
 

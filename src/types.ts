@@ -26,8 +26,16 @@ export interface EntryInfo {
   readonly description: string | null;
   /** Whether the value is stored as a Fernet token. */
   readonly encrypted: boolean;
-  /** 1 on the first write; grows by one on every write. */
+  /**
+   * 1 on the first write; grows by one on every write. An entry deleted and written again starts at 1
+   * again: compare `etag` (or pass `ifMatch`) to tell the two apart.
+   */
   readonly version: number;
+  /**
+   * Opaque tag of this entry at this version (its `uuid` and `version`): pass it as `ifMatch`. An entry
+   * deleted and created again never has the tag of its predecessor.
+   */
+  readonly etag: string;
   /** The value's length in bytes (of the plaintext when encrypted). */
   readonly size: number;
   readonly createdAt: Date;
@@ -54,6 +62,55 @@ export interface SetOptions {
   readonly description?: string | null;
   /** Store the value as a Fernet token (needs `encryptionKeys`). */
   readonly encrypt?: boolean;
+  /**
+   * Write only if the entry exists with this version, else `CONFLICT`. Compares the version alone: an
+   * entry deleted and recreated since it was read may match. `ifMatch` is the form that cannot.
+   */
+  readonly ifVersion?: number;
+  /** Write only if there is no entry with this key, else `CONFLICT`. */
+  readonly ifAbsent?: boolean;
+  /** Write only if the entry is the one (identity and version) an earlier `etag` named, else `CONFLICT`. */
+  readonly ifMatch?: string;
+}
+
+/** Options of `delete`: the conditions of `SetOptions` that apply to an existing entry. */
+export interface DeleteOptions {
+  /** Delete only if the entry exists with this version, else `CONFLICT` (version alone; see `ifMatch`). */
+  readonly ifVersion?: number;
+  /** Delete only if the entry is the one an earlier `etag` named, else `CONFLICT`. */
+  readonly ifMatch?: string;
+}
+
+/** What an `update` function may return: a value, or a value with the options of `set`. */
+export type UpdateResult =
+  | Value
+  | {
+      readonly value: Value;
+      readonly valueType?: string;
+      readonly category?: string | null;
+      readonly description?: string | null;
+      readonly encrypt?: boolean;
+    };
+
+/** Options of `update`. */
+export interface UpdateOptions {
+  /** How often to read again and call the function again after a `CONFLICT` (0..100, default 5). */
+  readonly retries?: number;
+}
+
+/** One entry of `setMany`: its key and value, and the options of `set`. */
+export interface EntryWrite extends SetOptions {
+  readonly key: string;
+  readonly value: Value;
+}
+
+/** Options of `storage.transaction`. */
+export interface TransactionOptions {
+  /**
+   * How often to run the callback again when the database aborted the transaction (a `CONFLICT` with
+   * `retryable: true`: deadlock, serialization failure). 0..100, default 0: the callback may have side effects.
+   */
+  readonly retries?: number;
 }
 
 /** Filters shared by `list` and `count`. */

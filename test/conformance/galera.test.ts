@@ -1,7 +1,9 @@
+import { drizzle } from 'drizzle-orm/mysql2';
 import { inject } from 'vitest';
 import { mysql } from '../../src/dialects/mysql/index.js';
 import { clusterPools } from '../galera/cluster.js';
 import { galeraProofs } from '../galera/proofs.js';
+import { asyncHost } from './harness.js';
 import { conformance } from './suite.js';
 
 const nodes = inject('galeraNodes');
@@ -16,8 +18,29 @@ conformance({
   async open() {
     const cluster = await clusterPools(nodes!.map((node) => node.url));
     const pool = cluster.roundRobin;
+    const hostNode = cluster.nodes[0]!;
+    const hostDb = drizzle({ client: hostNode });
+    let peers = 0;
     return {
       dialect: mysql(pool),
+      hosts: {
+        'Drizzle transaction': asyncHost((fn) => hostDb.transaction(fn)),
+        'mysql2 connection': asyncHost(async (fn) => {
+          const connection = await hostNode.getConnection();
+          try {
+            await connection.beginTransaction();
+            await fn(connection);
+            await connection.commit();
+          } catch (error) {
+            await connection.rollback();
+            throw error;
+          } finally {
+            connection.release();
+          }
+        }),
+      },
+      // Another node's pool (closed with the cluster).
+      peer: async () => ({ dialect: mysql(cluster.nodes[++peers % cluster.nodes.length]!), close: async () => undefined }),
       clear: async () => void (await pool.query('DELETE FROM extension_storage')),
       tables: async () => {
         const [rows] = await pool.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()');

@@ -1,7 +1,9 @@
+import { drizzle } from 'drizzle-orm/mysql2';
 import mysql2 from 'mysql2/promise';
 import { inject } from 'vitest';
 import { mysql } from '../../src/dialects/mysql/index.js';
 import { createTempDatabase } from '../setup/databases.js';
+import { asyncHost } from './harness.js';
 import { conformance } from './suite.js';
 
 const mysqlUrl = inject('mysqlUrl');
@@ -14,8 +16,29 @@ conformance({
   async open() {
     const database = await createTempDatabase(mysqlUrl!);
     const pool = mysql2.createPool({ uri: database.url, connectionLimit: 8 });
+    const hostDb = drizzle({ client: pool });
     return {
       dialect: mysql(pool),
+      hosts: {
+        'Drizzle transaction': asyncHost((fn) => hostDb.transaction(fn)),
+        'mysql2 connection': asyncHost(async (fn) => {
+          const connection = await pool.getConnection();
+          try {
+            await connection.beginTransaction();
+            await fn(connection);
+            await connection.commit();
+          } catch (error) {
+            await connection.rollback();
+            throw error;
+          } finally {
+            connection.release();
+          }
+        }),
+      },
+      peer: async () => {
+        const other = mysql2.createPool({ uri: database.url, connectionLimit: 1 });
+        return { dialect: mysql(other), close: () => other.end() };
+      },
       clear: async () => void (await pool.query('DELETE FROM extension_storage')),
       tables: async () => {
         const [rows] = await pool.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()');

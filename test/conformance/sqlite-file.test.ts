@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { sqlite } from '../../src/dialects/sqlite/index.js';
+import { sqliteHost } from './harness.js';
 import { conformance } from './suite.js';
 
 // A WAL file, handed over as the host's Drizzle database (the other accepted form of sqlite()).
@@ -13,8 +14,15 @@ conformance({
     const folder = mkdtempSync(join(tmpdir(), 'extension-storage-'));
     const db = new Database(join(folder, 'app.db'));
     db.pragma('journal_mode = WAL');
+    const hostDb = drizzle({ client: db });
     return {
-      dialect: sqlite(drizzle({ client: db })),
+      dialect: sqlite(hostDb),
+      hosts: { 'Drizzle transaction': sqliteHost(hostDb) },
+      // A second connection to the file, as another part of the host would open: busy waits are the dialect's.
+      peer: async () => {
+        const other = new Database(join(folder, 'app.db'), { timeout: 0 });
+        return { dialect: sqlite(other), close: async () => void other.close() };
+      },
       clear: async () => void db.exec('DELETE FROM extension_storage'),
       tables: async () => db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[],
       query: async (statement) => {

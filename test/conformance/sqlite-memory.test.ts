@@ -1,5 +1,7 @@
 import Database from 'better-sqlite3';
 import { sqlite } from '../../src/dialects/sqlite/index.js';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { sqliteHost } from './harness.js';
 import { conformance } from './suite.js';
 
 conformance({
@@ -8,6 +10,8 @@ conformance({
     const db = new Database(':memory:');
     return {
       dialect: sqlite(db),
+      hosts: { 'Drizzle transaction': sqliteHost(drizzle({ client: db })) },
+      peer: async () => null,
       clear: async () => void db.exec('DELETE FROM extension_storage'),
       tables: async () => db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[],
       query: async (statement) => {

@@ -7,13 +7,14 @@ import { ExtensionStorage, type Dialect, type ExtensionStorageOptions } from '..
 import { coreCases } from './core.cases.js';
 import { encryptionCases } from './encryption.cases.js';
 import { integrityCases } from './integrity.cases.js';
-import type { DialectFactory, Harness } from './harness.js';
+import type { DialectFactory, Harness, HostTransaction } from './harness.js';
 import { migrationCases } from './migration.cases.js';
 import { modelCases } from './model.cases.js';
 import { authorizationCases } from './authorization.cases.js';
 import { lifecycleCases } from './lifecycle.cases.js';
 import { orderingCases } from './ordering.cases.js';
 import { transferCases } from './transfer.cases.js';
+import { writesCases } from './writes.cases.js';
 
 /** What the case files get: the dialect under test and a way to build storages over it. */
 export interface SuiteContext {
@@ -23,6 +24,10 @@ export interface SuiteContext {
   tables(): Promise<string[]>;
   /** Runs one SQL statement of the test's own (no parameters) on the database under test; its rows. */
   query(statement: string): Promise<Record<string, unknown>[]>;
+  /** The ways a host opens its own transaction on the database under test. */
+  hosts(): Readonly<Record<string, HostTransaction>>;
+  /** Another dialect over the same database on connections of its own, or `null`. */
+  peer: Harness['peer'];
   storage(options?: Omit<ExtensionStorageOptions, 'dialect'>): ExtensionStorage;
   /** `it`, unless the dialect declared it skips this test (then `it.skip`, with the reason in the name). */
   readonly test: (name: string, body: () => Promise<void>, timeout?: number) => void;
@@ -48,6 +53,8 @@ export function conformance(factory: DialectFactory): void {
       dialect: () => harness.dialect,
       tables: () => harness.tables(),
       query: (statement) => harness.query(statement),
+      hosts: () => harness.hosts,
+      peer: () => harness.peer(),
       storage: (options = {}) => new ExtensionStorage({ ...options, dialect: harness.dialect }),
       test: (name, body, timeout) => {
         const reason = factory.skips?.[name];
@@ -60,6 +67,7 @@ export function conformance(factory: DialectFactory): void {
     encryptionCases(context);
     integrityCases(context);
     modelCases(context);
+    writesCases(context);
     migrationCases(context);
     lifecycleCases(context);
     authorizationCases(context);

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExtensionStorage } from '../../src/index.js';
 import { sqlite } from '../../src/dialects/sqlite/index.js';
@@ -37,9 +38,17 @@ describe('query plans', () => {
     await ext.global.count({ category: 'even' });
     await ext.global.get('k1');
     await ext.global.delete('k1');
+    const k2 = await ext.global.set('k2', 'w', { ifVersion: 1 });
+    await ext.global.set('k2', 'x', { ifMatch: k2.etag });
+    await ext.global.set('k1', 'v', { ifAbsent: true });
+    await ext.global.delete('k2', { ifVersion: 3 });
+    await ext.global.delete('k1', { ifMatch: (await ext.global.get('k1'))!.etag });
+    await ext.global.increment('n');
+    await ext.global.getMany(['k3', 'k4']);
+    await ext.global.deleteMany(['k3', 'k4']);
 
     const plans = [...statements]
-      .filter((source) => /^\s*(select|delete|insert)/i.test(source) && source.includes('extension_storage"') && !source.includes('migrations'))
+      .filter((source) => /^\s*(select|delete|insert|update)/i.test(source) && source.includes('extension_storage"') && !source.includes('migrations'))
       .map((source) => {
         const params = Object.fromEntries([...source.matchAll(/[:@$](\w+)/g)].map(([, name]) => [name, 'x']));
         const positional = (source.match(/\?/g) ?? []).map(() => 'x');
@@ -49,14 +58,14 @@ describe('query plans', () => {
           .join(' | ');
         return { source, plan };
       });
-    expect(plans.length).toBeGreaterThanOrEqual(6);
+    expect(plans.length).toBeGreaterThanOrEqual(14);
     for (const { source, plan } of plans) {
       expect(plan, source).not.toMatch(/SCAN extension_storage(?! USING)/);
       expect(plan, source).not.toMatch(/TEMP B-TREE/);
       if (/^\s*select/i.test(source) && !/is_encrypted/.test(source)) {
         expect(plan, source).toMatch(/USING (COVERING )?INDEX extension_storage_scoped_(key|category)/);
       }
-      if (/"category" = \?/.test(source)) expect(plan, source).toMatch(/extension_storage_scoped_category/);
+      if (/ where .*"category" = \?/.test(source)) expect(plan, source).toMatch(/extension_storage_scoped_category/);
     }
   }, 30_000);
 });
@@ -85,6 +94,53 @@ describe('two processes on one WAL file', () => {
     expect((await scope.get('shared'))?.version).toBe(writers * perWriter);
     setup.close();
   }, 90_000);
+});
+
+describe('two processes counting on one WAL file', () => {
+  it('100 updates and 100 increments from each of two processes end at exactly 200', async () => {
+    const file = join(folder, 'counters.db');
+    const setup = new Database(file);
+    setup.pragma('journal_mode = WAL');
+    const storage = new ExtensionStorage({ dialect: sqlite(setup) });
+    await storage.migrate();
+    const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
+    const script = join(process.cwd(), 'test', 'dialects', 'sqlite-counter.ts');
+    const runs = await Promise.all(
+      Array.from({ length: 2 }, () => promisify(execFile)(tsx, [script, file, '100'], { timeout: 90_000 })),
+    );
+    for (const { stdout } of runs) expect(JSON.parse(stdout)).toEqual({ errors: [] });
+    const scope = storage.extension('acme.counters').global;
+    expect(await scope.getText('updated')).toBe('200');
+    expect(await scope.getJSON('incremented')).toBe(200);
+    expect((await scope.get('incremented'))?.version).toBe(200);
+    setup.close();
+  }, 120_000);
+});
+
+describe("the host's synchronous Drizzle transaction", () => {
+  it('runs each operation at call time; statements after the host committed are refused, never run outside', async () => {
+    const db = new Database(':memory:');
+    const storage = new ExtensionStorage({ dialect: sqlite(db) });
+    await storage.migrate();
+    const host = drizzle({ client: db });
+    let updated: Promise<unknown> | undefined;
+    host.transaction((tx) => {
+      const scope = storage.withTransaction(tx).extension('acme.host').global;
+      void scope.set('now', 'written at call time');
+      // update reads at call time, then awaits its function: its write would come after the commit.
+      updated = scope.update('later', () => 'too late');
+    });
+    const error = await updated!.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as { code?: string }).code).toBe('VALIDATION');
+    const scope = storage.extension('acme.host').global;
+    expect(await scope.getText('now')).toBe('written at call time');
+    expect(await scope.get('later')).toBeNull();
+    expect(() => storage.withTransaction(drizzle({ client: new Database(':memory:') }))).toThrow(/withTransaction/);
+    db.close();
+  });
 });
 
 /** The longest gap between ticks of a 5 ms interval while `body` runs, in ms. */

@@ -7,18 +7,30 @@
  * RETURNING, so there it is the INSERT and a SELECT in one transaction.
  * @module
  */
-import { asc, count, eq, gt, is, Param, Placeholder, sql, type Column, type Query } from 'drizzle-orm';
+import { and, asc, count, eq, gt, is, Param, Placeholder, sql, type Column, type Query, type SQL } from 'drizzle-orm';
 import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
 import type { Connection as CallbackConnection, Pool as CallbackPool } from 'mysql2';
 import type { Connection, FieldPacket, Pool, ResultSetHeader, RowDataPacket, TypeCast } from 'mysql2/promise';
-import type { Dialect, EncryptedRow, Row, RowInfo, QuotaLimits, RowQuery, RowSet, RowWrite, Scope, ValueReplacement } from '../../dialect.js';
-import { DatabaseError, ExtensionStorageError, NotMigratedError, UnsupportedDatabaseError, ValidationError } from '../../errors.js';
-import { atKey, keyParams, lazy, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
+import type { CounterWrite, Dialect, EncryptedRow, Expected, QuotaLimits, Row, RowInfo, RowQuery, RowSet, RowWrite, Scope, ValueReplacement } from '../../dialect.js';
+import { ConflictError, DatabaseError, ExtensionStorageError, NotMigratedError, UnsupportedDatabaseError, ValidationError } from '../../errors.js';
+import { atKey, inScope, keyParams, lazy, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toUsage } from '../shared/lifecycle.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
-import { atVersion, encryptedAfter, encryptedRowColumns, infoColumns, insertedRow, replacedOnConflict, rowColumns } from '../shared/statements.js';
-import { connections } from './client.js';
+import {
+  atKeyExpected,
+  atVersion,
+  encryptedAfter,
+  encryptedRowColumns,
+  infoColumns,
+  insertedRow,
+  MAX_COUNTER,
+  replacedColumns,
+  replacedOnConflict,
+  rowColumns,
+} from '../shared/statements.js';
+import { connections, type Connections } from './client.js';
 import { galeraAware, LOCK_TABLE, withLease } from './galera.js';
+import { inTransaction, savepoint } from './transactions.js';
 import { migrations } from './migrations.js';
 import { extensionStorage as t, extensionStorageUsage as u } from './schema.js';
 import { transferOperations } from './transfer.js';
@@ -209,6 +221,97 @@ function hasOwnTypeCast(client: Pool | Connection): boolean {
 }
 
 /**
+ * The stored value as a BIGINT, or NULL when it is not the plain decimal text of one (at most 16
+ * digits and an optional `-`: matched on its hex form, which needs no character set), or is encrypted.
+ */
+const storedInteger = sql`(case when ${t.isEncrypted} = 0 and hex(${t.value}) regexp '^(2D)?(3[0-9]){1,16}$' then cast(${t.value} as signed) end)`;
+
+/** ER_DUP_ENTRY: an insert met an existing scoped key. */
+const DUPLICATE_KEY = 1062;
+
+/**
+ * The conditional statements, batches and the counter. MySQL has no `RETURNING` (MariaDB only on
+ * INSERT and DELETE), so a write that returns its row is the write and a read in one transaction.
+ */
+function compileConditionalStatements(db: MySql2Database) {
+  const placeholder = sql.placeholder;
+  const sum = sql`(${storedInteger} + cast(${placeholder('by')} as signed))`;
+  const inKeys = (keys: number): SQL => {
+    const list = sql.join(Array.from({ length: keys }, (_, i) => placeholder(`k${i}`)), sql`, `);
+    return and(inScope(t), sql`${t.key} in (${list})`) as SQL;
+  };
+  const batches = (make: (keys: number) => Bound) => {
+    const byCount = new Map<number, Bound>();
+    return (keys: number) => byCount.get(keys) ?? byCount.set(keys, make(keys)).get(keys)!;
+  };
+  return {
+    insert: bound(db.insert(t).values(insertedRow()).toSQL()),
+    writtenInfo: bound(db.select(info).from(t).where(atKey(t)).toSQL()),
+    replaceIf: [false, true].map((withUuid) => bound(db.update(t).set(replacedColumns(t)).where(atKeyExpected(t, withUuid)).toSQL())),
+    deleteIf: [false, true].map((withUuid) => bound(db.delete(t).where(atKeyExpected(t, withUuid)).toSQL())),
+    // SET runs in column order and later assignments see earlier ones: `size` reads the new value.
+    incrementExisting: bound(
+      db
+        .update(t)
+        .set({
+          value: sql`cast(${sum} as char)`,
+          valueType: placeholder('valueType'),
+          size: sql`length(${t.value})`,
+          version: sql`${t.version} + 1`,
+          updatedAt: placeholder('now'),
+          updatedBy: placeholder('writtenBy'),
+        } as unknown as Record<string, SQL>)
+        .where(and(atKey(t), sql`abs(${sum}) <= ${MAX_COUNTER}`))
+        .toSQL(),
+    ),
+    getMany: batches((keys) => bound(db.select(rowColumns(t)).from(t).where(inKeys(keys)).toSQL())),
+    deleteMany: batches((keys) => bound(db.delete(t).where(inKeys(keys)).toSQL())),
+  };
+}
+
+/** A `RowWrite`'s placeholders, with a conditional write's expectation. */
+function writeParams(write: RowWrite, expected?: Expected): Record<string, unknown> {
+  return {
+    uuid: write.uuid,
+    extensionId: write.extensionId,
+    userId: write.userId,
+    resourceType: write.resourceType,
+    resourceId: write.resourceId,
+    key: write.key,
+    value: write.value,
+    valueType: write.valueType,
+    category: write.category,
+    description: write.description,
+    isEncrypted: write.isEncrypted,
+    size: write.size,
+    now: write.now,
+    writtenBy: write.writtenBy,
+    expectedVersion: expected?.version,
+    expectedUuid: expected?.uuid,
+  };
+}
+
+/** Values for the placeholders of a batch over `keys`: k0, k1, …. */
+function keysParams(scope: Scope, keys: readonly string[]): Record<string, unknown> {
+  const params: Record<string, unknown> = keyParams(scope, '');
+  keys.forEach((key, index) => (params[`k${index}`] = key));
+  return params;
+}
+
+/** A driver error as the library reports it: a retryable `CONFLICT` when the server aborted the transaction, or `DATABASE`. */
+function wrapped(operation: string, error: unknown): ExtensionStorageError {
+  if (error instanceof ExtensionStorageError) return error;
+  if (RETRYABLE_ERRNOS.has(errno(error) ?? 0)) {
+    return new ConflictError(`mysql: ${operation}: the server aborted the transaction (deadlock or lock wait timeout)`, {
+      currentVersion: null,
+      retryable: true,
+      cause: error,
+    });
+  }
+  return errno(error) === NO_SUCH_TABLE ? new NotMigratedError(`mysql: ${operation} failed`, error) : new DatabaseError(`mysql: ${operation} failed`, error);
+}
+
+/**
  * Runs compiled statements as server-side prepared statements (mysql2 caches them per connection), on
  * the pool or on one connection. The host's pool options must not change what the library reads, so
  * each one that could is set here: `typeCast` (when the host has one), `rowsAsArray`, `nestTables`,
@@ -383,6 +486,70 @@ export function mysql(client: MysqlClient): Dialect {
     );
   }
 
+  return session({
+    pool,
+    host,
+    run,
+    locked,
+    isMariadb,
+    galera,
+    prepared,
+    lifecycle,
+    db,
+    hot,
+    compiled,
+    conditional: compileConditionalStatements(db),
+    within: pool.transaction,
+    begin: (body) => pool.turn(() => pool.transaction(body)),
+  });
+}
+
+/** What one view of the dialect (the host's pool, or a transaction's connection) runs on. */
+interface MysqlSession {
+  readonly pool: Connections;
+  readonly host: Pool | Connection;
+  readonly run: <T>(operation: string, body: () => Promise<T>) => Promise<T>;
+  readonly locked: (operation: string, body: (session: MigrationSession) => Promise<void>) => Promise<void>;
+  readonly isMariadb: () => Promise<boolean>;
+  readonly galera: ReturnType<typeof galeraAware>;
+  /** Runs a compiled statement as the dialect runs all of them (prepared, the pool's result options overridden). */
+  readonly prepared: ReturnType<typeof statementRunner>;
+  readonly lifecycle: ReturnType<typeof compileLifecycleStatements>;
+  readonly db: MySql2Database;
+  readonly hot: ReturnType<typeof compileHotStatements>;
+  readonly compiled: ReturnType<typeof compileStatements>;
+  readonly conditional: ReturnType<typeof compileConditionalStatements>;
+  /** Runs a write and its read-back together: a transaction of its own, or inside the open one. */
+  readonly within: <T>(body: (connection: Connection) => Promise<T>) => Promise<T>;
+  /** Runs a `Dialect.transaction` body: a transaction of its own on a lent connection, or a savepoint of the open one. */
+  readonly begin: <T>(body: (connection: Connection) => Promise<T>) => Promise<T>;
+}
+
+/** The view inside the transaction open on `connection`: no retries (the caller's transaction decides), nested transactions as savepoints. */
+function transactionSession(context: MysqlSession, connection: Connection): MysqlSession {
+  return {
+    ...context,
+    pool: inTransaction(connection),
+    host: connection,
+    run: async (operation, body) => {
+      try {
+        return await body();
+      } catch (error) {
+        throw wrapped(operation, error);
+      }
+    },
+    within: (body) => body(connection),
+    begin: (body) => savepoint(connection, body),
+  };
+}
+
+function session(context: MysqlSession): Dialect {
+  const { pool, host, run, locked, isMariadb, galera, prepared, lifecycle, db, hot, compiled, conditional, within, begin } = context;
+  const readInfo = async (connection: Connection, scope: Scope, key: string) => {
+    const rows = await prepared<RowDataPacket[]>(connection, conditional.writtenInfo, keyParams(scope, key));
+    if (rows.length !== 1) throw new Error(`the written row was not found (${rows.length} rows)`);
+    return decodeInfo(rows[0]!);
+  };
   return Object.freeze({
     name: 'mysql',
     migrate: () => locked('migrate', (session) => applyMigrations('mysql', session, migrations)),
@@ -445,6 +612,95 @@ export function mysql(client: MysqlClient): Dialect {
         }),
       ),
 
+    insertIfAbsent: (write: RowWrite) =>
+      run('insert', () =>
+        within(async (connection) => {
+          try {
+            await prepared(connection, conditional.insert, writeParams(write));
+          } catch (error) {
+            if (errno(error) === DUPLICATE_KEY) return undefined;
+            throw error;
+          }
+          return readInfo(connection, write, write.key);
+        }),
+      ),
+
+    replaceIf: (write: RowWrite, expected: Expected) =>
+      run('conditional write', () =>
+        within(async (connection) => {
+          const statement = conditional.replaceIf[expected.uuid === null ? 0 : 1]!;
+          const result = await prepared<ResultSetHeader>(connection, statement, writeParams(write, expected));
+          return result.affectedRows === 0 ? undefined : readInfo(connection, write, write.key);
+        }),
+      ),
+
+    deleteIf: (scope: Scope, key: string, expected: Expected) =>
+      run('conditional delete', async () => {
+        const params = { ...keyParams(scope, key), expectedVersion: expected.version, expectedUuid: expected.uuid };
+        return (await prepared<ResultSetHeader>(host, conditional.deleteIf[expected.uuid === null ? 0 : 1]!, params)).affectedRows > 0;
+      }),
+
+    // An UPDATE of the existing integer, else an INSERT; when a concurrent insert won that race, the
+    // UPDATE again (the duplicate-key error waited for that insert to commit).
+    increment: (write: CounterWrite) =>
+      run('increment', () =>
+        within(async (connection) => {
+          const params = writeParams(write);
+          params.by = write.by;
+          const update = async () => (await prepared<ResultSetHeader>(connection, conditional.incrementExisting, params)).affectedRows > 0;
+          let written = await update();
+          if (!written) {
+            try {
+              await prepared(connection, conditional.insert, params);
+              written = true;
+            } catch (error) {
+              if (errno(error) !== DUPLICATE_KEY) throw error;
+              written = await update();
+            }
+          }
+          if (!written) return undefined;
+          const rows = await prepared<RowDataPacket[]>(connection, hot.get, keyParams(write, write.key));
+          return decodeRow(rows[0]!);
+        }),
+      ),
+
+    getMany: (scope: Scope, keys: readonly string[]) =>
+      run('get many', async () => {
+        const rows = await prepared<RowDataPacket[]>(host, conditional.getMany(keys.length), keysParams(scope, keys));
+        return rows.map(decodeRow);
+      }),
+
+    deleteMany: (scope: Scope, keys: readonly string[]) =>
+      run('delete many', async () => {
+        const result = await prepared<ResultSetHeader>(host, conditional.deleteMany(keys.length), keysParams(scope, keys));
+        return result.affectedRows;
+      }),
+
+    transaction: async <T>(body: (tx: Dialect) => Promise<T>) => {
+      // Errors of `body` pass through as thrown; those of BEGIN / COMMIT / SAVEPOINT are the driver's.
+      let thrown: { error: unknown } | null = null;
+      try {
+        return await begin(async (connection) => {
+          try {
+            return await body(session(transactionSession(context, connection)));
+          } catch (error) {
+            thrown = { error };
+            throw error;
+          }
+        });
+      } catch (error) {
+        if (thrown !== null && (thrown as { error: unknown }).error === error) throw error;
+        throw wrapped('transaction', error);
+      }
+    },
+
+    withTransaction: (hostTransaction: unknown) => {
+      const connection = transactionConnection(hostTransaction);
+      if (connection === null) {
+        throw new ValidationError('"withTransaction" expected a Drizzle transaction, or a mysql2 connection with a transaction open');
+      }
+      return session(transactionSession(context, connection));
+    },
     usage: (extensionId: string) =>
       run('read usage', async () => {
         const [row] = await prepared<RowDataPacket[]>(host, lifecycle.usage, { extensionId });
@@ -467,6 +723,15 @@ export function mysql(client: MysqlClient): Dialect {
       run('delete expired rows', async () => (await prepared<ResultSetHeader>(host, lifecycle.deleteExpired, { now, limit })).affectedRows),
     ...transferOperations(db, pool, { run, execute: (connection, query, values) => prepared(connection, bound(query), values) }),
   });
+}
+
+/** The connection of a host's transaction: a Drizzle `MySql2Transaction`'s, or a mysql2 connection (not a pool). */
+function transactionConnection(host: unknown): Connection | null {
+  let candidate = ((host as { session?: { client?: unknown } } | null)?.session?.client ?? host) as Connection & { promise?: () => Connection };
+  if (typeof candidate?.promise === 'function') candidate = candidate.promise();
+  if (typeof candidate?.query !== 'function' || typeof candidate.execute !== 'function') return null;
+  if (typeof (candidate as Partial<Pool>).getConnection === 'function') return null;
+  return candidate;
 }
 
 /**

@@ -47,10 +47,12 @@ export function galeraAware(client: Pool | Connection): GaleraAware {
   /** Known after the first answer; until then each call asks (once, shared). */
   let known: boolean | undefined;
   let asking: Promise<boolean> | undefined;
-  const isGalera = (): Promise<boolean> =>
+  // `via`: the connection a caller already holds, so that a pool whose every connection is lent to a
+  // beginning transaction does not wait for a connection to ask on (it would wait forever).
+  const isGalera = (via: Pool | Connection = client): Promise<boolean> =>
     known !== undefined
       ? Promise.resolve(known)
-      : (asking ??= client.query<RowDataPacket[]>("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_on', 'version')").then(
+      : (asking ??= via.query<RowDataPacket[]>("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_on', 'version')").then(
           ([rows]) => {
             const value = (name: string) => String(rows.find((row) => row.Variable_name === name)?.Value ?? '');
             // MariaDB's Galera only: MySQL-based clusters (Percona XtraDB) have no SET STATEMENT.
@@ -71,9 +73,9 @@ export function galeraAware(client: Pool | Connection): GaleraAware {
     (options: string | Options, values?: unknown): Promise<unknown> =>
       known === false
         ? (target.execute as (o: unknown, v: unknown) => Promise<unknown>)(options, values)
-        : isGalera().then((on) => (target.execute as (o: unknown, v: unknown) => Promise<unknown>)(on ? causal(options) : options, values));
+        : isGalera(target).then((on) => (target.execute as (o: unknown, v: unknown) => Promise<unknown>)(on ? causal(options) : options, values));
   const beginTransaction = (target: Connection) => async (): Promise<void> => {
-    if (await isGalera()) await target.query(`${SYNC_WAIT}START TRANSACTION`);
+    if (await isGalera(target)) await target.query(`${SYNC_WAIT}START TRANSACTION`);
     else await target.beginTransaction();
   };
   const getConnection = (target: Pool) => async (): Promise<PoolConnection> => forward(await target.getConnection());

@@ -4,7 +4,9 @@
  * @module
  */
 import type { PGlite } from '@electric-sql/pglite';
-import { drizzle } from 'drizzle-orm/pglite';
+import type { Transaction } from '@electric-sql/pglite';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { drizzle, PgliteSession, PgliteTransaction } from 'drizzle-orm/pglite';
 import type { Dialect } from '../../dialect.js';
 import { ValidationError } from '../../errors.js';
 import { pgDatabaseDialect, type AnyPgDatabase } from '../postgres/pg-database.js';
@@ -20,7 +22,18 @@ export type PgliteClient = PGlite | { readonly $client: PGlite };
  */
 export function pglite(client: PgliteClient): Dialect {
   // PGlite's protocol parser decodes text with a default TextDecoder, which drops a leading U+FEFF.
-  return pgDatabaseDialect('pglite', drizzle({ client: rawClient(client) }) as unknown as AnyPgDatabase, { textDropsBom: true });
+  return pgDatabaseDialect('pglite', drizzle({ client: rawClient(client) }) as unknown as AnyPgDatabase, overTransaction, { textDropsBom: true });
+}
+
+/**
+ * The handle of `pg.transaction(async (tx) => …)` (a PGlite `Transaction`: it can `rollback`, not open
+ * a transaction) as a Drizzle transaction; `null` for anything else. Nested ones are savepoints.
+ */
+function overTransaction(host: unknown): AnyPgDatabase | null {
+  const candidate = host as Partial<Transaction> & { transaction?: unknown };
+  if (typeof candidate?.query !== 'function' || typeof candidate.rollback !== 'function' || candidate.transaction !== undefined) return null;
+  const dialect = new PgDialect();
+  return new PgliteTransaction(dialect, new PgliteSession(host as never, dialect, undefined), undefined) as unknown as AnyPgDatabase;
 }
 
 function rawClient(client: PgliteClient): PGlite {

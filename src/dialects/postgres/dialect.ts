@@ -5,7 +5,7 @@
  * @module
  */
 import type { Sql } from 'postgres';
-import { PostgresJsDatabase, PostgresJsSession } from 'drizzle-orm/postgres-js';
+import { PostgresJsDatabase, PostgresJsSession, PostgresJsTransaction } from 'drizzle-orm/postgres-js';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Dialect } from '../../dialect.js';
 import { ValidationError } from '../../errors.js';
@@ -21,7 +21,18 @@ export type PostgresClient = Sql<any> | { readonly $client: Sql<any> };
  * const storage = new ExtensionStorage({ dialect: postgres(postgresJs(process.env.DATABASE_URL!)) });
  */
 export function postgres(client: PostgresClient): Dialect {
-  return pgDatabaseDialect('postgres', overClient(rawClient(client)));
+  return pgDatabaseDialect('postgres', overClient(rawClient(client)), overTransaction);
+}
+
+/**
+ * The handle of `sql.begin(async (tx) => …)` (which alone has `savepoint`) as a Drizzle transaction on
+ * its connection; `null` for anything else. Nested transactions on it are postgres.js savepoints.
+ */
+function overTransaction(host: unknown): AnyPgDatabase | null {
+  const { unsafe, savepoint } = (host ?? {}) as { unsafe?: unknown; savepoint?: unknown };
+  if (typeof host !== 'function' || typeof unsafe !== 'function' || typeof savepoint !== 'function') return null;
+  const dialect = new PgDialect();
+  return new PostgresJsTransaction(dialect, new PostgresJsSession(host as never, dialect, undefined) as never, undefined) as unknown as AnyPgDatabase;
 }
 
 /**

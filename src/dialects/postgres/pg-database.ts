@@ -4,19 +4,23 @@
  * wrapping live here once.
  * @module
  */
-import { and, asc, count, eq, gt, inArray, sql, type Column, type SQL } from 'drizzle-orm';
-import { pgTable, text, timestamp, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import type { Dialect, EncryptedRow, Row, RowInfo, QuotaLimits, RowQuery, RowSet, RowWrite, Scope, ValueReplacement } from '../../dialect.js';
-import { DatabaseError, ExtensionStorageError, NotMigratedError, UnsupportedDatabaseError } from '../../errors.js';
-import { atKey, keyParams, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
+import { and, asc, count, eq, gt, inArray, is, sql, type Column, type SQL } from 'drizzle-orm';
+import { PgTransaction, pgTable, text, timestamp, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { CounterWrite, Dialect, EncryptedRow, Expected, QuotaLimits, Row, RowInfo, RowQuery, RowSet, RowWrite, Scope, ValueReplacement } from '../../dialect.js';
+import { ConflictError, DatabaseError, ExtensionStorageError, NotMigratedError, UnsupportedDatabaseError, ValidationError } from '../../errors.js';
+import { atKey, inScope, keyParams, lazy, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toUsage } from '../shared/lifecycle.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import {
+  atKeyExpected,
   encryptedAfter,
   encryptedRowColumns,
   excluded,
+  incrementedColumns,
   infoColumns,
   insertedRow,
+  MAX_COUNTER,
+  replacedColumns,
   replacedOnConflict,
   rowColumns,
   scopedKey,
@@ -57,6 +61,9 @@ function textAsBytes<T extends Record<string, Column>>(columns: T): T {
     column.getSQLType().startsWith('text') ? sql`convert_to(${column}, 'UTF8')`.mapWith((bytes: Uint8Array) => utf8.decode(bytes)) : column;
   return Object.fromEntries(Object.entries(columns).map(([name, column]) => [name, read(column)])) as unknown as T;
 }
+
+/** The metadata columns, as the statements that write return them. */
+const info = infoColumns(t);
 
 /** The oldest PostgreSQL the library supports (`server_version_num`). */
 export const MIN_SERVER_VERSION = 100000;
@@ -101,7 +108,8 @@ async function checkDatabase(name: string, tx: AnyPgDatabase): Promise<void> {
 }
 
 /**
- * Every hot statement, prepared once per dialect instance. Each has its own stable name: with
+ * Every hot statement, prepared once per dialect instance (per transaction for a transaction's view;
+ * the listing shapes and the rarer statements at first use). Each has its own stable name: with
  * postgres.js only a named Drizzle statement is prepared server-side (and reused per connection).
  */
 function prepareStatements(db: AnyPgDatabase, traits: PgDriverTraits) {
@@ -119,20 +127,24 @@ function prepareStatements(db: AnyPgDatabase, traits: PgDriverTraits) {
       .prepare(name('upsert')),
     delete: db.delete(t).where(atKey(t)).returning({ id: t.id }).prepare(name('delete')),
     list: Array.from({ length: QUERY_SHAPES }, (_, index) =>
-      db
-        .select(info)
-        .from(t)
-        .where(matchesQuery(t, shapeAt(index)))
-        .orderBy(asc(t.key))
-        .limit(placeholder('limit'))
-        .prepare(name(`list_${index}`)),
+      lazy(() =>
+        db
+          .select(info)
+          .from(t)
+          .where(matchesQuery(t, shapeAt(index)))
+          .orderBy(asc(t.key))
+          .limit(placeholder('limit'))
+          .prepare(name(`list_${index}`)),
+      ),
     ),
     count: Array.from({ length: QUERY_SHAPES }, (_, index) =>
-      db
-        .select({ n: count() })
-        .from(t)
-        .where(matchesQuery(t, shapeAt(index)))
-        .prepare(name(`count_${index}`)),
+      lazy(() =>
+        db
+          .select({ n: count() })
+          .from(t)
+          .where(matchesQuery(t, shapeAt(index)))
+          .prepare(name(`count_${index}`)),
+      ),
     ),
     encryptedRows: db
       .select(read(encryptedRowColumns(t)))
@@ -141,6 +153,7 @@ function prepareStatements(db: AnyPgDatabase, traits: PgDriverTraits) {
       .orderBy(asc(t.id))
       .limit(placeholder('limit'))
       .prepare(name('encrypted_rows')),
+    ...prepareConditionalStatements(db),
   };
 }
 
@@ -193,6 +206,106 @@ async function replaceInOneStatement(db: AnyPgDatabase, updates: readonly ValueR
   return new Set(replaced.map((row) => row.uuid));
 }
 
+/**
+ * The stored value as a bigint, or NULL when it is not the plain decimal text of one (at most 16
+ * digits and an optional `-`), or is encrypted. `encode(…, 'escape')` keeps digits as they are and
+ * escapes any other byte, so the pattern sees every byte.
+ */
+const storedInteger = (() => {
+  const text = sql`encode(${t.value}, 'escape')`;
+  return sql`(case when not ${t.isEncrypted} and octet_length(${t.value}) between 1 and 17 and ${text} ~ '^-?[0-9]+$' then ${text}::bigint end)`;
+})();
+
+/** The conditional statements, batches and the counter, each prepared on first use. Keys of a batch travel as one array. */
+function prepareConditionalStatements(db: AnyPgDatabase) {
+  const placeholder = sql.placeholder;
+  const name = (statement: string) => `extension_storage_${statement}`;
+  const inKeys: SQL = and(inScope(t), sql`${t.key} = any(${placeholder('keys')}::text[])`) as SQL;
+  const sum = sql`(${storedInteger} + ${placeholder('by')}::bigint)`;
+  const replaceIf = (withUuid: boolean) =>
+    db
+      .update(t)
+      .set(replacedColumns(t))
+      .where(atKeyExpected(t, withUuid))
+      .returning(info)
+      .prepare(name(`replace_if_${withUuid ? 'match' : 'version'}`));
+  const deleteIf = (withUuid: boolean) =>
+    db
+      .delete(t)
+      .where(atKeyExpected(t, withUuid))
+      .returning({ id: t.id })
+      .prepare(name(`delete_if_${withUuid ? 'match' : 'version'}`));
+  return {
+    insertIfAbsent: lazy(() =>
+      db.insert(t).values(insertedRow()).onConflictDoNothing({ target: scopedKey(t) }).returning(info).prepare(name('insert_if_absent')),
+    ),
+    replaceIf: [lazy(() => replaceIf(false)), lazy(() => replaceIf(true))],
+    deleteIf: [lazy(() => deleteIf(false)), lazy(() => deleteIf(true))],
+    increment: lazy(() =>
+      db
+        .insert(t)
+        .values(insertedRow())
+        .onConflictDoUpdate({
+          target: scopedKey(t),
+          set: incrementedColumns(t, excluded, sql`convert_to((${sum})::text, 'UTF8')`, sql`octet_length((${sum})::text)`),
+          setWhere: sql`abs(${sum}) <= ${MAX_COUNTER}`,
+        })
+        .returning(rowColumns(t))
+        .prepare(name('increment')),
+    ),
+    getMany: lazy(() => db.select(rowColumns(t)).from(t).where(inKeys).prepare(name('get_many'))),
+    deleteMany: lazy(() => db.delete(t).where(inKeys).returning({ id: t.id }).prepare(name('delete_many'))),
+  };
+}
+
+/** A `RowWrite`'s placeholders, with a conditional write's expectation. */
+function writeParams(write: RowWrite, expected?: Expected): Record<string, unknown> {
+  return {
+    uuid: write.uuid,
+    extensionId: write.extensionId,
+    userId: write.userId,
+    resourceType: write.resourceType,
+    resourceId: write.resourceId,
+    key: write.key,
+    value: write.value,
+    valueType: write.valueType,
+    category: write.category,
+    description: write.description,
+    isEncrypted: write.isEncrypted,
+    size: write.size,
+    now: write.now,
+    writtenBy: write.writtenBy,
+    expectedVersion: expected?.version,
+    expectedUuid: expected?.uuid,
+  };
+}
+
+/** SQLSTATEs after which the transaction was aborted and may simply run again. */
+const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
+
+/**
+ * The driver's own error: Drizzle wraps it in a `DrizzleQueryError` whose message lists the
+ * statement's parameters (values, keys), which must not travel in a `ConflictError`'s chain.
+ */
+function driverError(error: unknown): { code?: unknown } {
+  const { code, cause } = (error ?? {}) as { code?: unknown; cause?: unknown };
+  return (code === undefined && cause !== undefined ? cause : error ?? {}) as { code?: unknown };
+}
+
+/** A driver error as the library reports it: a retryable `CONFLICT`, or `DATABASE`. */
+function wrapped(name: string, operation: string, error: unknown): ExtensionStorageError {
+  if (error instanceof ExtensionStorageError) return error;
+  const driver = driverError(error);
+  if (RETRYABLE_SQLSTATES.has(driver.code as string)) {
+    return new ConflictError(`${name}: ${operation}: the database aborted the transaction (deadlock or serialization failure)`, {
+      currentVersion: null,
+      retryable: true,
+      cause: driver,
+    });
+  }
+  return isMissingTable(error) ? new NotMigratedError(`${name}: ${operation} failed`, error) : new DatabaseError(`${name}: ${operation} failed`, error);
+}
+
 /** `updates` in runs that each fit one `replaceValues` statement. */
 function statementsOf(updates: readonly ValueReplacement[]): ValueReplacement[][] {
   const runs: ValueReplacement[][] = [];
@@ -243,16 +356,38 @@ function migrationSession(name: string, tx: AnyPgDatabase): MigrationSession {
  * @example
  * const dialect = pgDatabaseDialect('pglite', drizzle({ client: new PGlite() }));
  */
-export function pgDatabaseDialect(name: string, db: AnyPgDatabase, traits: PgDriverTraits = { textDropsBom: false }): Dialect {
-  const statements = prepareStatements(db, traits);
-  const lifecycle = prepareLifecycleStatements(db);
+export function pgDatabaseDialect(
+  name: string,
+  db: AnyPgDatabase,
+  adopt: (host: unknown) => AnyPgDatabase | null = () => null,
+  traits: PgDriverTraits = { textDropsBom: false },
+): Dialect {
+  return session({ name, db, statements: prepareStatements(db, traits), lifecycle: prepareLifecycleStatements(db), adopt, traits });
+}
+
+/** What one view of the dialect runs on: the database, or a transaction on one of its connections. */
+interface PgSession {
+  readonly name: string;
+  readonly db: AnyPgDatabase;
+  readonly statements: ReturnType<typeof prepareStatements>;
+  readonly lifecycle: ReturnType<typeof prepareLifecycleStatements>;
+  /** The host's transaction handle as a Drizzle database on its connection, or `null` if not one this dialect takes. */
+  readonly adopt: (host: unknown) => AnyPgDatabase | null;
+  readonly traits: PgDriverTraits;
+}
+
+function session(context: PgSession): Dialect {
+  const { name, db, statements, lifecycle, traits } = context;
+  /** The same dialect over `tx`: a Drizzle transaction (whose `transaction` is a savepoint). */
+  const over = (tx: AnyPgDatabase) =>
+    session({ name, db: tx, statements: prepareStatements(tx, traits), lifecycle: prepareLifecycleStatements(tx), adopt: context.adopt, traits });
 
   /** Runs one operation and wraps driver errors. */
   async function run<T>(operation: string, body: () => Promise<T>): Promise<T> {
     try {
       return await body();
     } catch (error) {
-      throw isMissingTable(error) ? new NotMigratedError(`${name}: ${operation} failed`, error) : new DatabaseError(`${name}: ${operation} failed`, error);
+      throw wrapped(name, operation, error);
     }
   }
 
@@ -297,10 +432,10 @@ export function pgDatabaseDialect(name: string, db: AnyPgDatabase, traits: PgDri
       run('delete', async () => (await statements.delete.execute(keyParams(scope, key))).length > 0),
 
     list: (scope: Scope, query: RowQuery, limit: number) =>
-      run('list', () => statements.list[shapeIndex(query)]!.execute(queryParams(scope, query, limit)) as Promise<RowInfo[]>),
+      run('list', () => statements.list[shapeIndex(query)]!().execute(queryParams(scope, query, limit)) as Promise<RowInfo[]>),
 
     count: (scope: Scope, query: RowQuery) =>
-      run('count', async () => (await statements.count[shapeIndex(query)]!.execute(queryParams(scope, query)))[0]!.n),
+      run('count', async () => (await statements.count[shapeIndex(query)]!().execute(queryParams(scope, query)))[0]!.n),
 
     encryptedRows: (afterId: number, limit: number) =>
       run('read encrypted rows', () => statements.encryptedRows.execute({ afterId, limit }) as Promise<EncryptedRow[]>),
@@ -315,6 +450,59 @@ export function pgDatabaseDialect(name: string, db: AnyPgDatabase, traits: PgDri
         return skipped;
       }),
 
+    insertIfAbsent: (write: RowWrite) =>
+      run('insert', async () => (await statements.insertIfAbsent().execute(writeParams(write)))[0] as RowInfo | undefined),
+
+    replaceIf: (write: RowWrite, expected: Expected) =>
+      run('conditional write', async () => {
+        const statement = statements.replaceIf[expected.uuid === null ? 0 : 1]!();
+        return (await statement.execute(writeParams(write, expected)))[0] as RowInfo | undefined;
+      }),
+
+    deleteIf: (scope: Scope, key: string, expected: Expected) =>
+      run('conditional delete', async () => {
+        const params = { ...keyParams(scope, key), expectedVersion: expected.version, expectedUuid: expected.uuid };
+        return (await statements.deleteIf[expected.uuid === null ? 0 : 1]!().execute(params)).length > 0;
+      }),
+
+    increment: (write: CounterWrite) =>
+      run('increment', async () => {
+        const params = writeParams(write);
+        params.by = write.by;
+        return (await statements.increment().execute(params))[0] as Row | undefined;
+      }),
+
+    getMany: (scope: Scope, keys: readonly string[]) =>
+      run('get many', () => statements.getMany().execute({ ...keyParams(scope, ''), keys }) as Promise<Row[]>),
+
+    deleteMany: (scope: Scope, keys: readonly string[]) =>
+      run('delete many', async () => (await statements.deleteMany().execute({ ...keyParams(scope, ''), keys })).length),
+
+    transaction: async <T>(body: (tx: Dialect) => Promise<T>) => {
+      // Errors of `body` pass through as thrown; those of BEGIN / COMMIT / SAVEPOINT are the driver's.
+      let thrown: { error: unknown } | null = null;
+      try {
+        return await db.transaction(async (tx) => {
+          try {
+            return await body(over(tx as unknown as AnyPgDatabase));
+          } catch (error) {
+            thrown = { error };
+            throw error;
+          }
+        });
+      } catch (error) {
+        if (thrown !== null && (thrown as { error: unknown }).error === error) throw error;
+        throw wrapped(name, 'transaction', error);
+      }
+    },
+
+    withTransaction: (host: unknown) => {
+      const tx = is(host, PgTransaction) ? (host as unknown as AnyPgDatabase) : context.adopt(host);
+      if (tx === null) {
+        throw new ValidationError(`"withTransaction" expected a Drizzle transaction or the ${name} driver's transaction handle`);
+      }
+      return over(tx);
+    },
     usage: (extensionId: string) =>
       run('read usage', async () => toUsage((await lifecycle.usage.execute({ extensionId }))[0])),
 

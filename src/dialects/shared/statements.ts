@@ -5,7 +5,7 @@
  * @module
  */
 import { and, eq, gt, sql, type Column, type SQL } from 'drizzle-orm';
-import type { ScopedColumns } from './conditions.js';
+import { atKey, type ScopedColumns } from './conditions.js';
 
 /** Every column of the library's table, by property name, as each dialect's table defines them. */
 export interface StorageColumns extends ScopedColumns {
@@ -108,4 +108,51 @@ export function atVersion(t: StorageColumns): SQL {
 /** `excluded."column"`: the proposed row in SQLite's and PostgreSQL's `ON CONFLICT DO UPDATE`. */
 export function excluded(column: Column): SQL {
   return sql`excluded.${sql.identifier(column.name)}`;
+}
+
+/** The largest integer a counter may hold, in either sign: `Number.MAX_SAFE_INTEGER`. */
+export const MAX_COUNTER = sql.raw('9007199254740991');
+
+/**
+ * One scoped key while it is the row a conditional write expects. Placeholders: those of `atKey`,
+ * expectedVersion, and expectedUuid when `withUuid`.
+ */
+export function atKeyExpected(t: StorageColumns, withUuid: boolean): SQL {
+  return and(
+    atKey(t),
+    eq(t.version, sql.placeholder('expectedVersion')),
+    withUuid ? eq(t.uuid, sql.placeholder('expectedUuid')) : undefined,
+  ) as SQL;
+}
+
+/** What a conditional replace (an UPDATE) sets, from the placeholders of a `RowWrite`: as an upsert's conflict branch. */
+export function replacedColumns(t: StorageColumns) {
+  const placeholder = sql.placeholder;
+  return {
+    value: placeholder('value'),
+    valueType: placeholder('valueType'),
+    category: placeholder('category'),
+    description: placeholder('description'),
+    isEncrypted: placeholder('isEncrypted'),
+    size: placeholder('size'),
+    version: sql`${t.version} + 1`,
+    updatedAt: placeholder('now'),
+    updatedBy: placeholder('writtenBy'),
+  } as unknown as Record<string, SQL>;
+}
+
+/**
+ * What an increment sets on an existing row: the new value and its size (each dialect's SQL for the
+ * sum as decimal text), the value type `incoming` proposes, the next version. Category and
+ * description stay.
+ */
+export function incrementedColumns(t: StorageColumns, incoming: (column: Column) => SQL, value: SQL, size: SQL) {
+  return {
+    value,
+    valueType: incoming(t.valueType),
+    size,
+    version: sql`${t.version} + 1`,
+    updatedAt: incoming(t.updatedAt),
+    updatedBy: incoming(t.updatedBy),
+  };
 }

@@ -4,26 +4,31 @@
  * @module
  */
 import type { Database as BetterSqliteDatabase } from 'better-sqlite3';
-import { asc, count, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import type { Dialect, EncryptedRow, Row, RowInfo, QuotaLimits, RowQuery, RowSet, RowWrite, Scope, ValueReplacement } from '../../dialect.js';
+import type { CounterWrite, Dialect, EncryptedRow, Expected, QuotaLimits, Row, RowInfo, RowQuery, RowSet, RowWrite, Scope, ValueReplacement } from '../../dialect.js';
 import { DatabaseError, NotMigratedError, UnsupportedDatabaseError, ValidationError } from '../../errors.js';
-import { atKey, keyParams, lazy, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
+import { atKey, inScope, keyParams, lazy, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toUsage } from '../shared/lifecycle.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import {
+  atKeyExpected,
   atVersion,
   encryptedAfter,
   encryptedRowColumns,
   excluded,
+  incrementedColumns,
   infoColumns,
   insertedRow,
+  MAX_COUNTER,
+  replacedColumns,
   replacedOnConflict,
   rowColumns,
   scopedKey,
 } from '../shared/statements.js';
 import { migrations } from './migrations.js';
 import { extensionStorage as t, extensionStorageUsage as u } from './schema.js';
+import { SqliteConnectionState, type Runner } from './transactions.js';
 import { transferOperations } from './transfer.js';
 
 /** What `sqlite()` accepts: the host's better-sqlite3 database, or its Drizzle database over one. */
@@ -54,6 +59,80 @@ function prepareStatements(db: BetterSQLite3Database) {
       .set({ value: placeholder('value') as unknown as Buffer })
       .where(atVersion(t))
       .prepare(),
+    ...prepareConditionalStatements(db),
+  };
+}
+
+/**
+ * The stored value as an integer, or NULL when it is not the plain decimal text of one (at most 16
+ * digits, an optional `-`, no NUL byte), or is encrypted.
+ */
+const storedInteger = (() => {
+  const text = sql`cast(${t.value} as text)`;
+  return sql`(case when ${t.isEncrypted} = 0 and length(${t.value}) between 1 and 17 and length(${text}) = length(${t.value})
+    and substr(${text}, 1, 1) glob '[-0-9]' and ${text} glob '*[0-9]' and substr(${text}, 2) not glob '*[^0-9]*'
+    then cast(${text} as integer) end)`;
+})();
+
+/** The conditional statements, batches and the counter. Keys of a batch travel as one JSON array. */
+function prepareConditionalStatements(db: BetterSQLite3Database) {
+  const placeholder = sql.placeholder;
+  const inKeys: SQL = and(inScope(t), sql`${t.key} in (select value from json_each(${placeholder('keys')}))`) as SQL;
+  const sum = sql`(${storedInteger} + cast(${placeholder('by')} as integer))`;
+  const replaceIf = (withUuid: boolean) =>
+    db.update(t).set(replacedColumns(t)).where(atKeyExpected(t, withUuid)).returning(infoColumns(t)).prepare();
+  const deleteIf = (withUuid: boolean) => db.delete(t).where(atKeyExpected(t, withUuid)).prepare();
+  return {
+    insertIfAbsent: db.insert(t).values(insertedRow()).onConflictDoNothing({ target: scopedKey(t) }).returning(infoColumns(t)).prepare(),
+    replaceIf: [lazy(() => replaceIf(false)), lazy(() => replaceIf(true))],
+    deleteIf: [lazy(() => deleteIf(false)), lazy(() => deleteIf(true))],
+    increment: lazy(() =>
+      db
+        .insert(t)
+        .values(insertedRow())
+        .onConflictDoUpdate({
+          target: scopedKey(t),
+          set: incrementedColumns(t, excluded, sql`cast(cast(${sum} as text) as blob)`, sql`length(cast(${sum} as text))`),
+          setWhere: sql`abs(${sum}) <= ${MAX_COUNTER}`,
+        })
+        .returning(rowColumns(t))
+        .prepare(),
+    ),
+    getMany: lazy(() => db.select(rowColumns(t)).from(t).where(inKeys).prepare()),
+    deleteMany: lazy(() => db.delete(t).where(inKeys).prepare()),
+  };
+}
+
+/** A `RowWrite`'s placeholders as better-sqlite3 binds them, with a conditional write's expectation. */
+function writeParams(write: RowWrite, expected?: Expected): Record<string, unknown> {
+  return {
+    uuid: write.uuid,
+    extensionId: write.extensionId,
+    userId: write.userId,
+    resourceType: write.resourceType,
+    resourceId: write.resourceId,
+    key: write.key,
+    value: toBuffer(write.value),
+    valueType: write.valueType,
+    category: write.category,
+    description: write.description,
+    isEncrypted: write.isEncrypted,
+    size: write.size,
+    now: write.now,
+    writtenBy: write.writtenBy,
+    expectedVersion: expected?.version,
+    expectedUuid: expected?.uuid,
+  };
+}
+
+/** Values for the placeholders of a batch over `keys`. */
+function keysParams(scope: Scope, keys: readonly string[]): Record<string, string> {
+  return {
+    extensionId: scope.extensionId,
+    userId: scope.userId,
+    resourceType: scope.resourceType,
+    resourceId: scope.resourceId,
+    keys: JSON.stringify(keys),
   };
 }
 
@@ -85,6 +164,11 @@ function isMissingTable(error: unknown): boolean {
   return /no such table/i.test(String((error as { message?: unknown } | null)?.message));
 }
 
+/** A driver error as the library reports it. */
+function wrapped(operation: string, error: unknown): Error {
+  return isMissingTable(error) ? new NotMigratedError(`sqlite: ${operation} failed`, error) : new DatabaseError(`sqlite: ${operation} failed`, error);
+}
+
 function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY_'));
@@ -104,11 +188,16 @@ export function sqlite(client: SqliteClient): Dialect {
   // Statements are prepared after migrate(): SQLite refuses to prepare against a missing table.
   const prepared = () => (statements ??= prepareStatements(db));
   const preparedLifecycle = () => (lifecycle ??= prepareLifecycleStatements(db));
+  const state = new SqliteConnectionState(raw, (operation, error) => wrapped(operation, error));
 
-  /** Runs one operation, retrying while another process holds the write lock, and wraps driver errors. */
-  async function run<T>(operation: string, body: () => T): Promise<T> {
+  /**
+   * Runs one operation, retrying while another process holds the write lock, and wraps driver errors.
+   * While the library's own transaction is open on the connection, waits for it to end first.
+   */
+  async function run<T>(operation: string, body: () => T, waitForTransaction = true): Promise<T> {
     let deadline = 0;
     for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
+      while (waitForTransaction && state.locked) await state.idle();
       try {
         return body();
       } catch (error) {
@@ -117,7 +206,7 @@ export function sqlite(client: SqliteClient): Dialect {
           await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random())));
           continue;
         }
-        throw isMissingTable(error) ? new NotMigratedError(`sqlite: ${operation} failed`, error) : new DatabaseError(`sqlite: ${operation} failed`, error);
+        throw wrapped(operation, error);
       }
     }
   }
@@ -178,6 +267,51 @@ export function sqlite(client: SqliteClient): Dialect {
     lifecycle = undefined;
   }
 
+  const views = { db, raw, prepared, lifecycle: preparedLifecycle, locked, state };
+  /** The dialect whose statements run inside the open transaction, whose `transaction` is a savepoint. */
+  const inTransaction = (): Dialect =>
+    session({
+      ...views,
+      run: state.inTransaction,
+      writing: (operation, body) => state.inTransaction(operation, () => busyWait.off(body)),
+      transaction: (body) => state.savepoint(body),
+      inTransaction,
+    });
+
+  return session({
+    ...views,
+    run,
+    writing,
+    state,
+    transaction: (body) => state.transaction((begin) => run('begin', begin, false), body),
+    inTransaction,
+  });
+}
+
+/** What one view of the dialect (the connection itself, or a transaction on it) runs on. */
+interface SqliteSession {
+  readonly raw: BetterSqliteDatabase;
+  readonly db: BetterSQLite3Database;
+  readonly prepared: () => ReturnType<typeof prepareStatements>;
+  readonly lifecycle: () => ReturnType<typeof prepareLifecycleStatements>;
+  readonly run: Runner;
+  /** `run` for a statement that takes the write lock, with SQLite's thread-blocking busy wait off. */
+  readonly writing: Runner;
+  readonly locked: (body: (session: MigrationSession) => Promise<void>) => Promise<void>;
+  readonly state: SqliteConnectionState;
+  /** Runs `body` in this view's kind of transaction: the library's own, or a savepoint. */
+  readonly transaction: <T>(body: () => Promise<T>) => Promise<T>;
+  /** The view inside a transaction. */
+  readonly inTransaction: () => Dialect;
+}
+
+function session(context: SqliteSession): Dialect {
+  const { db, raw, prepared, lifecycle: preparedLifecycle, run, writing, locked, state } = context;
+  /** A conditional statement that matched nothing counts as a failure of the transaction's synchronous part. */
+  const unmatched = <T>(result: T | undefined): T | undefined => {
+    if (result === undefined) state.failures++;
+    return result;
+  };
   return Object.freeze({
     name: 'sqlite',
     migrate: () => locked((session) => applyMigrations('sqlite', session, migrations)),
@@ -212,6 +346,46 @@ export function sqlite(client: SqliteClient): Dialect {
         )(),
       ),
 
+    insertIfAbsent: (write: RowWrite) =>
+      run('insert', () => unmatched(prepared().insertIfAbsent.get(writeParams(write)) as RowInfo | undefined)),
+
+    replaceIf: (write: RowWrite, expected: Expected) =>
+      run('conditional write', () =>
+        unmatched(prepared().replaceIf[expected.uuid === null ? 0 : 1]!().get(writeParams(write, expected)) as RowInfo | undefined),
+      ),
+
+    deleteIf: (scope: Scope, key: string, expected: Expected) =>
+      run('conditional delete', () => {
+        const params = { ...keyParams(scope, key), expectedVersion: expected.version, expectedUuid: expected.uuid };
+        const removed = prepared().deleteIf[expected.uuid === null ? 0 : 1]!().run(params).changes > 0;
+        if (!removed) state.failures++;
+        return removed;
+      }),
+
+    increment: (write: CounterWrite) =>
+      run('increment', () => {
+        const params = writeParams(write);
+        params.by = write.by;
+        return unmatched(prepared().increment().get(params) as Row | undefined);
+      }),
+
+    getMany: (scope: Scope, keys: readonly string[]) => run('get many', () => prepared().getMany().all(keysParams(scope, keys)) as Row[]),
+
+    deleteMany: (scope: Scope, keys: readonly string[]) =>
+      run('delete many', () => prepared().deleteMany().run(keysParams(scope, keys)).changes),
+
+    transaction: <T>(body: (tx: Dialect) => Promise<T>) => {
+      const tx = context.inTransaction();
+      return context.transaction(() => body(tx));
+    },
+
+    withTransaction: (host: unknown) => {
+      const client = (host as { session?: { client?: unknown } } | null)?.session?.client ?? (host as { $client?: unknown } | null)?.$client ?? host;
+      if (client !== raw) {
+        throw new ValidationError('"withTransaction" expected a Drizzle transaction (or the better-sqlite3 Database) of this dialect\'s database');
+      }
+      return context.inTransaction();
+    },
     usage: (extensionId: string) => run('read usage', () => toUsage(preparedLifecycle().usage.get({ extensionId }))),
 
     extensionIds: () => run('list extensions', () => preparedLifecycle().extensionIds.all().map((row) => row.id)),

@@ -1,0 +1,510 @@
+/**
+ * Writes that compose: conditional writes, read-modify-write, counters, batches, transactions (the
+ * library's own and the host's), and their behaviour under concurrency.
+ */
+import { describe, expect } from 'vitest';
+import { z } from 'zod';
+import { ConflictError, ExtensionStorage, ExtensionStorageError, type Dialect, type ScopeHandle } from '../../src/index.js';
+import type { SuiteContext } from './suite.js';
+
+async function failure(promise: Promise<unknown>): Promise<ExtensionStorageError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error, 'expected an error').toBeInstanceOf(ExtensionStorageError);
+  return error as ExtensionStorageError;
+}
+
+async function conflict(promise: Promise<unknown>, currentVersion: number | null): Promise<void> {
+  const error = await failure(promise);
+  expect(error).toBeInstanceOf(ConflictError);
+  expect(error.code).toBe('CONFLICT');
+  expect((error as ConflictError).currentVersion).toBe(currentVersion);
+  expect((error as ConflictError).retryable).toBe(false);
+}
+
+async function rejectsWith(promise: Promise<unknown>, code: string): Promise<void> {
+  expect((await failure(promise)).code).toBe(code);
+}
+
+const text = (bytes: Uint8Array | undefined) => (bytes === undefined ? undefined : Buffer.from(bytes).toString('utf8'));
+
+export function writesCases({ storage, test, hosts, peer }: SuiteContext): void {
+  const global = (s = storage()) => s.extension('acme.writes', { user: { id: 7 } }).global;
+
+  describe('conditional writes', () => {
+    test('ifVersion writes only over that version; a failed condition writes nothing', async () => {
+      const g = global();
+      await g.set('doc', 'v1');
+      expect((await g.set('doc', 'v2', { ifVersion: 1 })).version).toBe(2);
+      await conflict(g.set('doc', 'v3', { ifVersion: 1 }), 2);
+      expect(await g.getText('doc')).toBe('v2');
+      expect((await g.get('doc'))?.version).toBe(2);
+      await conflict(g.set('missing', 'x', { ifVersion: 1 }), null);
+      expect(await g.get('missing')).toBeNull();
+    });
+
+    test('ifAbsent writes only a new entry', async () => {
+      const g = global();
+      expect((await g.set('doc', 'first', { ifAbsent: true })).version).toBe(1);
+      await conflict(g.set('doc', 'second', { ifAbsent: true }), 1);
+      expect(await g.getText('doc')).toBe('first');
+      await g.delete('doc');
+      expect((await g.set('doc', 'again', { ifAbsent: true })).version).toBe(1);
+    });
+
+    test('ifMatch compares identity and version: a deleted and recreated entry never matches (no ABA)', async () => {
+      const g = global();
+      const first = await g.set('doc', 'v1');
+      expect(first.etag).not.toBe('');
+      await g.delete('doc');
+      const second = await g.set('doc', 'v1 again');
+      expect(second.version).toBe(first.version);
+      expect(second.etag).not.toBe(first.etag);
+      await conflict(g.set('doc', 'stale', { ifMatch: first.etag }), 1);
+      await conflict(g.delete('doc', { ifMatch: first.etag }), 1);
+      expect(await g.getText('doc')).toBe('v1 again');
+      // ifVersion compares the version alone (documented): it matches the newcomer.
+      expect((await g.set('doc', 'by version', { ifVersion: 1 })).version).toBe(2);
+      const current = await g.get('doc');
+      expect((await g.set('doc', 'by etag', { ifMatch: current!.etag })).version).toBe(3);
+    });
+
+    test('delete with ifVersion / ifMatch removes only the entry expected', async () => {
+      const g = global();
+      const info = await g.set('doc', 'v1');
+      await g.set('doc', 'v2');
+      await conflict(g.delete('doc', { ifVersion: 1 }), 2);
+      await conflict(g.delete('doc', { ifMatch: info.etag }), 2);
+      expect(await g.delete('doc', { ifVersion: 2 })).toBe(true);
+      await conflict(g.delete('doc', { ifVersion: 2 }), null);
+    });
+
+    test('conditions are validated before any I/O', async () => {
+      const g = global();
+      await g.set('doc', 'v1');
+      await rejectsWith(g.set('doc', 'x', { ifVersion: 1, ifAbsent: true }), 'VALIDATION');
+      await rejectsWith(g.set('doc', 'x', { ifVersion: 1, ifMatch: 'x' }), 'VALIDATION');
+      for (const ifVersion of [0, -1, 1.5, '1', Number.NaN]) {
+        await rejectsWith(g.set('doc', 'x', { ifVersion: ifVersion as number }), 'VALIDATION');
+      }
+      for (const ifMatch of ['', 'nope', 7, `${'0'.repeat(36)}.1`]) await rejectsWith(g.set('doc', 'x', { ifMatch: ifMatch as string }), 'VALIDATION');
+      await rejectsWith(g.set('doc', 'x', { ifAbsent: 'yes' as never }), 'VALIDATION');
+      await rejectsWith(g.delete('doc', { ifVersion: 0 }), 'VALIDATION');
+      // Unknown option names are refused everywhere, misspelt conditions included.
+      await rejectsWith(g.set('doc', 'x', { ifversion: 1 } as never), 'VALIDATION');
+      await rejectsWith(g.delete('doc', { ifAbsent: true } as never), 'VALIDATION');
+      await rejectsWith(g.update('doc', () => ({ value: 'x', ifMatch: 'y' }) as never), 'VALIDATION');
+      await rejectsWith(g.update('doc', () => 'x', { retry: 1 } as never), 'VALIDATION');
+      await rejectsWith(g.setMany([{ key: 'doc', value: 'x', ifAbsnet: true } as never]), 'VALIDATION');
+      await rejectsWith(storage().transaction(async () => 1, { retry: 1 } as never), 'VALIDATION');
+      expect((await g.get('doc'))?.version).toBe(1);
+    });
+
+    test('64 concurrent ifAbsent writers of one new key: exactly one wins, the others get CONFLICT', async () => {
+      const other = await peer();
+      try {
+        const handles = [global(), global(other ? new ExtensionStorage({ dialect: other.dialect }) : storage())];
+        const results = await Promise.allSettled(
+          Array.from({ length: 64 }, (_, i) => handles[i % 2]!.set('only-once', `writer ${i}`, { ifAbsent: true })),
+        );
+        const won = results.filter((result) => result.status === 'fulfilled');
+        expect(won).toHaveLength(1);
+        for (const result of results) {
+          if (result.status === 'rejected') expect((result.reason as ExtensionStorageError).code).toBe('CONFLICT');
+        }
+        expect((await global().get('only-once'))?.version).toBe(1);
+      } finally {
+        await other?.close();
+      }
+    }, 60_000);
+  });
+
+  describe('update', () => {
+    test('creates an absent entry, then rewrites it from what it holds, keeping what fn leaves out', async () => {
+      const g = global();
+      const created = await g.update('title', (entry) => {
+        expect(entry).toBeNull();
+        return { value: 'a', valueType: 'text/markdown', category: 'docs' };
+      });
+      expect(created.version).toBe(1);
+      const info = await g.update('title', async (entry) => `${text(entry?.value)}b`);
+      expect(info).toMatchObject({ version: 2, valueType: 'text/markdown', category: 'docs' });
+      expect(await g.getText('title')).toBe('ab');
+    });
+
+    test('a conflicting writer makes fn run again on the fresh entry; past `retries` the CONFLICT is thrown', async () => {
+      const g = global();
+      await g.set('n', '0');
+      let calls = 0;
+      const info = await g.update('n', async (entry) => {
+        calls++;
+        if (calls === 1) await g.set('n', '10'); // a concurrent writer, between the read and the write
+        return String(Number(text(entry!.value)) + 1);
+      });
+      expect(calls).toBe(2);
+      expect(info.version).toBe(3);
+      expect(await g.getText('n')).toBe('11');
+
+      calls = 0;
+      const error = await failure(
+        g.update(
+          'n',
+          async () => {
+            calls++;
+            await g.set('n', 'interfering');
+            return 'never';
+          },
+          { retries: 2 },
+        ),
+      );
+      expect(error.code).toBe('CONFLICT');
+      expect(calls).toBe(3);
+      expect(await g.getText('n')).toBe('interfering');
+      await rejectsWith(g.update('n', () => 'x', { retries: -1 }), 'VALIDATION');
+      await rejectsWith(g.update('n', 'x' as never), 'VALIDATION');
+    });
+
+    test('update keeps an encrypted entry encrypted', async () => {
+      const g = global(storage({ encryptionKeys: 'secret' }));
+      await g.set('token', 'a', { encrypt: true });
+      const info = await g.update('token', (entry) => `${text(entry?.value)}b`);
+      expect(info.encrypted).toBe(true);
+      expect(await g.getText('token')).toBe('ab');
+    });
+
+    test('updateJSON parses, checks against the schema, and stores JSON', async () => {
+      const g = global();
+      const schema = z.object({ hits: z.number().int() });
+      expect(await g.updateJSON('stats', (s) => ({ hits: (s?.hits ?? 0) + 1 }), { schema })).toEqual({ hits: 1 });
+      expect(await g.updateJSON('stats', (s) => ({ hits: (s?.hits ?? 0) + 1 }), { schema })).toEqual({ hits: 2 });
+      expect((await g.get('stats'))?.valueType).toBe('application/json');
+      await rejectsWith(g.updateJSON('stats', () => ({ hits: 'many' }) as never, { schema }), 'VALIDATION');
+      expect(await g.getJSON('stats')).toEqual({ hits: 2 });
+    });
+  });
+
+  describe('increment', () => {
+    test('starts a missing entry at 0, adds in the database, and stores JSON decimal text', async () => {
+      const g = global();
+      expect(await g.increment('count')).toBe(1);
+      expect(await g.increment('count', 41)).toBe(42);
+      expect(await g.increment('count', -50)).toBe(-8);
+      expect(await g.getJSON('count')).toBe(-8);
+      const entry = await g.get('count');
+      expect(entry).toMatchObject({ valueType: 'application/json', version: 3, size: 2 });
+      expect(await g.increment('other', 0)).toBe(0);
+      await g.setJSON('fromJson', 5, { category: 'kept' });
+      expect(await g.increment('fromJson')).toBe(6);
+      expect((await g.get('fromJson'))?.category).toBe('kept');
+    });
+
+    test('a stored value that is not a safe integer, an encrypted one, or an overflow is VALIDATION and writes nothing', async () => {
+      const g = global(storage({ encryptionKeys: 'secret' }));
+      for (const stored of ['1.5', ' 1', '1e3', 'abc', '', '-', '0x10', '12345678901234567', '1\u00002', '٣']) {
+        await g.set('bad', stored);
+        const before = await g.get('bad');
+        await rejectsWith(g.increment('bad'), 'VALIDATION');
+        expect(await g.get('bad')).toEqual(before);
+      }
+      await g.set('bytes', new Uint8Array([0x31, 0xff]));
+      await rejectsWith(g.increment('bytes'), 'VALIDATION');
+      await g.set('secret', '5', { encrypt: true });
+      await rejectsWith(g.increment('secret'), 'VALIDATION');
+      expect(await g.getText('secret')).toBe('5');
+      await g.set('max', String(Number.MAX_SAFE_INTEGER));
+      await rejectsWith(g.increment('max'), 'VALIDATION');
+      expect(await g.increment('max', -1)).toBe(Number.MAX_SAFE_INTEGER - 1);
+      await g.set('min', String(-Number.MAX_SAFE_INTEGER));
+      await rejectsWith(g.increment('min', -1), 'VALIDATION');
+      expect(await g.getText('min')).toBe(String(-Number.MAX_SAFE_INTEGER));
+      for (const by of [1.5, Number.MAX_SAFE_INTEGER + 1, '1', Number.NaN]) await rejectsWith(g.increment('fresh', by as number), 'VALIDATION');
+      expect(await g.get('fresh')).toBeNull();
+    });
+  });
+
+  describe('batches', () => {
+    test('getMany returns entries in the order of the keys, null where there is none', async () => {
+      const g = global(storage({ encryptionKeys: 'secret' }));
+      await g.set('a', 'A');
+      await g.set('b', 'B', { encrypt: true });
+      const entries = await g.getMany(['b', 'missing', 'a', 'b']);
+      expect(entries.map((entry) => text(entry?.value) ?? null)).toEqual(['B', null, 'A', 'B']);
+      expect(entries[0]?.encrypted).toBe(true);
+      expect(await g.getMany([])).toEqual([]);
+      await rejectsWith(g.getMany(Array.from({ length: 1001 }, (_, i) => `k${i}`)), 'VALIDATION');
+      await rejectsWith(g.getMany(['ok', '']), 'VALIDATION');
+      const many = Array.from({ length: 1000 }, (_, i) => `k${i}`);
+      expect((await g.getMany(many)).every((entry) => entry === null)).toBe(true);
+    });
+
+    test('setMany writes all entries or none', async () => {
+      const g = global();
+      await g.set('exists', 'old');
+      const infos = await g.setMany([
+        { key: 'x', value: '1' },
+        { key: 'exists', value: 'new', ifVersion: 1, category: 'c' },
+      ]);
+      expect(infos.map((info) => [info.key, info.version])).toEqual([
+        ['x', 1],
+        ['exists', 2],
+      ]);
+      // One invalid entry: nothing is written (validated before any I/O).
+      await rejectsWith(
+        g.setMany([
+          { key: 'y', value: '1' },
+          { key: 'z', value: 5 as never },
+        ]),
+        'VALIDATION',
+      );
+      // One failed condition: the entries before and after it are rolled back.
+      await conflict(
+        g.setMany([
+          { key: 'y', value: '1' },
+          { key: 'exists', value: 'newer', ifAbsent: true },
+          { key: 'z', value: '1' },
+        ]),
+        2,
+      );
+      expect(await g.getMany(['y', 'z'])).toEqual([null, null]);
+      expect(await g.getText('exists')).toBe('new');
+      await rejectsWith(
+        g.setMany([
+          { key: 'y', value: '1' },
+          { key: 'y', value: '2' },
+        ]),
+        'VALIDATION',
+      );
+      await rejectsWith(g.setMany(Array.from({ length: 1001 }, (_, i) => ({ key: `k${i}`, value: 'v' }))), 'VALIDATION');
+      expect(await g.setMany([])).toEqual([]);
+      expect(await g.count()).toBe(2);
+    });
+
+    test('deleteMany removes the keys given and says how many there were', async () => {
+      const g = global();
+      await g.setMany([
+        { key: 'a', value: '1' },
+        { key: 'b', value: '2' },
+        { key: 'c', value: '3' },
+      ]);
+      const other = storage().extension('acme.other').global;
+      await other.set('a', 'theirs');
+      expect(await g.deleteMany(['a', 'c', 'missing', 'a'])).toBe(2);
+      expect(await g.getMany(['a', 'b', 'c'])).toMatchObject([null, { key: 'b' }, null]);
+      expect(await other.getText('a')).toBe('theirs');
+      expect(await g.deleteMany([])).toBe(0);
+    });
+  });
+
+  describe('transactions', () => {
+    test('a transaction commits when its callback resolves and leaves nothing when it throws', async () => {
+      const s = storage();
+      const result = await s.transaction(async (tx) => {
+        const ext = tx.extension('acme.writes', { user: { id: 7 } });
+        await ext.user.set('draft', 'text');
+        return ext.global.increment('drafts');
+      });
+      expect(result).toBe(1);
+      expect(await global(s).getText('drafts')).toBe('1');
+
+      const boom = new Error('callback failed');
+      const thrown = await s
+        .transaction(async (tx) => {
+          const ext = tx.extension('acme.writes', { user: { id: 7 } });
+          await ext.global.set('draft2', 'text');
+          await ext.global.increment('drafts');
+          await ext.global.setMany([{ key: 'm', value: '1' }]);
+          await ext.global.delete('drafts');
+          throw boom;
+        })
+        .catch((error: unknown) => error);
+      expect(thrown).toBe(boom);
+      expect(await global(s).getMany(['draft2', 'm'])).toEqual([null, null]);
+      expect(await global(s).getText('drafts')).toBe('1');
+      await rejectsWith(s.transaction('x' as never), 'VALIDATION');
+      await rejectsWith(s.transaction(async () => 1, { retries: 101 }), 'VALIDATION');
+    });
+
+    test("an operation outside a transaction is not part of it, even while it is open", async () => {
+      const s = storage();
+      let outside: Promise<unknown> | undefined;
+      await s
+        .transaction(async (tx) => {
+          await tx.extension('acme.writes').global.set('inside', '1');
+          outside = global(s).set('outside', '1');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          throw new Error('roll back');
+        })
+        .catch(() => undefined);
+      await outside;
+      expect((await global(s).getMany(['inside', 'outside'])).map((entry) => entry !== null)).toEqual([false, true]);
+    });
+
+    test('nested transactions are savepoints: an inner one rolls back alone', async () => {
+      const s = storage();
+      await s.transaction(async (tx) => {
+        const g = tx.extension('acme.writes').global;
+        await g.set('outer', '1');
+        await tx.transaction(async (inner) => {
+          await inner.extension('acme.writes').global.set('kept', '1');
+        });
+        await tx
+          .transaction(async (inner) => {
+            await inner.extension('acme.writes').global.set('undone', '1');
+            throw new Error('inner');
+          })
+          .catch(() => undefined);
+        await g.setMany([{ key: 'after', value: '1' }]);
+      });
+      const g = global(s);
+      expect((await g.getMany(['outer', 'kept', 'undone', 'after'])).map((entry) => entry !== null)).toEqual([true, true, false, true]);
+    });
+
+    test('a deadlock between two transactions is a retryable CONFLICT, and `retries` runs the callback again', async () => {
+      const other = await peer();
+      try {
+        const stores = [storage(), other ? new ExtensionStorage({ dialect: other.dialect }) : storage()];
+        await global(stores[0]).setMany([
+          { key: 'x', value: '0' },
+          { key: 'y', value: '0' },
+        ]);
+        /** Two transactions writing x and y in opposite orders, each waiting (at most 300 ms) for the other's first write. */
+        const crossed = async (retries: number) => {
+          let firstWrites = 0;
+          const bothWrote = async () => {
+            firstWrites++;
+            for (let waited = 0; firstWrites < 2 && waited < 300; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+          };
+          let attempts = 0;
+          const results = await Promise.allSettled(
+            [
+              ['x', 'y'],
+              ['y', 'x'],
+            ].map(([first, second], index) =>
+              stores[index]!.transaction(
+                async (tx) => {
+                  attempts++;
+                  const g = tx.extension('acme.writes', { user: { id: 7 } }).global;
+                  await g.increment(first!);
+                  await bothWrote();
+                  await g.increment(second!);
+                },
+                { retries },
+              ),
+            ),
+          );
+          return { results, attempts };
+        };
+        const once = await crossed(0);
+        for (const result of once.results) {
+          if (result.status === 'rejected') {
+            expect(result.reason).toBeInstanceOf(ConflictError);
+            expect((result.reason as ConflictError).retryable).toBe(true);
+            // No statement parameter (extension id, key) anywhere in the error chain.
+            const messages: string[] = [];
+            for (let e: unknown = result.reason; e instanceof Error; e = e.cause) messages.push(e.message);
+            expect(messages.join(' | ')).not.toContain('acme.writes');
+          }
+        }
+        expect(once.results.some((result) => result.status === 'fulfilled')).toBe(true);
+        const retried = await crossed(3);
+        expect(retried.results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled']);
+        const committed = once.results.filter((result) => result.status === 'fulfilled').length + 2;
+        expect(await global(stores[0]).getMany(['x', 'y']).then((entries) => entries.map((entry) => text(entry?.value)))).toEqual([
+          String(committed),
+          String(committed),
+        ]);
+      } finally {
+        await other?.close();
+      }
+    }, 60_000);
+
+    test("the host's own transaction: its rollback undoes the library's writes, its commit keeps them", async () => {
+      const s = storage();
+      const forms = Object.entries(hosts());
+      expect(forms.length).toBeGreaterThan(0);
+      for (const [form, host] of forms) {
+        const g = global(s);
+        await g.set('counter', '0');
+        const write = (hostTx: unknown, key: string) => {
+          const view = s.withTransaction(hostTx).extension('acme.writes', { user: { id: 7 } });
+          return Promise.all([
+            view.global.set(key, form),
+            view.global.increment('counter'),
+            view.global.setMany([{ key: `${key}-batch`, value: '1' }]),
+            view.global.delete('counter-missing'),
+          ]);
+        };
+        const rolledBack = await host((hostTx) => write(hostTx, 'rolled-back'), true);
+        expect(rolledBack, form).not.toHaveProperty('error');
+        expect(await g.getMany(['rolled-back', 'rolled-back-batch']), form).toEqual([null, null]);
+        expect(await g.getText('counter'), form).toBe('0');
+        const committed = await host((hostTx) => write(hostTx, 'committed'), false);
+        expect(committed, form).not.toHaveProperty('error');
+        expect(await g.getText('committed'), form).toBe(form);
+        expect(await g.getText('counter'), form).toBe('1');
+        expect(await g.getText('committed-batch'), form).toBe('1');
+        // A failed condition inside the host's transaction writes nothing of its batch.
+        const failed = await host(
+          (hostTx) =>
+            s
+              .withTransaction(hostTx)
+              .extension('acme.writes', { user: { id: 7 } })
+              .global.setMany([
+                { key: 'partial', value: '1' },
+                { key: 'committed', value: 'x', ifAbsent: true },
+              ]),
+          false,
+        );
+        expect((failed as { error: ExtensionStorageError }).error.code, form).toBe('CONFLICT');
+        expect(await g.get('partial'), form).toBeNull();
+        await g.deleteMany(['committed', 'committed-batch', 'counter']);
+      }
+      expect(() => s.withTransaction({ not: 'a transaction' })).toThrow(ExtensionStorageError);
+    });
+  });
+
+  describe('concurrency', () => {
+    /** Four storages over the database: the dialect under test and, where the database has them, three more connections. */
+    async function fourStorages(): Promise<{ handles: ScopeHandle[]; close(): Promise<void> }> {
+      const peers: { dialect: Dialect; close(): Promise<void> }[] = [];
+      for (let i = 0; i < 3; i++) {
+        const other = await peer();
+        if (other) peers.push(other);
+      }
+      const dialects = [storage(), ...peers.map((p) => new ExtensionStorage({ dialect: p.dialect }))];
+      while (dialects.length < 4) dialects.push(storage());
+      return { handles: dialects.map((s) => global(s)), close: async () => void (await Promise.all(peers.map((p) => p.close()))) };
+    }
+
+    test('200 concurrent updates from 4 connections lose nothing', async () => {
+      const { handles, close } = await fourStorages();
+      try {
+        const results = await Promise.all(
+          Array.from({ length: 200 }, (_, i) =>
+            handles[i % 4]!.update('n', (entry) => String(Number(text(entry?.value) ?? '0') + 1), { retries: 100 }),
+          ),
+        );
+        expect(results).toHaveLength(200);
+        expect(await handles[0]!.getText('n')).toBe('200');
+      } finally {
+        await close();
+      }
+    }, 120_000);
+
+    test('200 concurrent increments from 4 connections lose nothing', async () => {
+      const { handles, close } = await fourStorages();
+      try {
+        const values = await Promise.all(Array.from({ length: 200 }, (_, i) => handles[i % 4]!.increment('n')));
+        expect(new Set(values).size).toBe(200);
+        expect(Math.max(...values)).toBe(200);
+        expect(await handles[0]!.getJSON('n')).toBe(200);
+        expect((await handles[0]!.get('n'))?.version).toBe(200);
+      } finally {
+        await close();
+      }
+    }, 120_000);
+  });
+
+}
