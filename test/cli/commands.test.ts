@@ -54,7 +54,11 @@ describe.each(['sqlite', 'postgres', 'mysql'] as const)('CLI on %s', (name) => {
     const down = await cli(['migrate', '--down', '--yes', '--db', db.url]);
     expect(down.code).toBe(0);
     expect(down.stdout).toMatch(/^migrate --down: removed the extension_storage table/);
-    await expect(db.storage().extension('acme.alpha').global.get('k')).rejects.toMatchObject({ code: 'DATABASE' });
+    await expect(db.storage().extension('acme.alpha').global.get('k')).rejects.toMatchObject({ code: 'NOT_MIGRATED' });
+    // Every other command then says what to run, not what a host would call.
+    const unmigrated = await cli(['stats', '--db', db.url]);
+    expect(unmigrated).toMatchObject({ code: 1, stdout: '' });
+    expect(unmigrated.stderr).toBe('extension-storage stats: the table extension_storage does not exist: run extension-storage migrate first\n');
   });
 
   test('stats prints a table with a total, or JSON; --extension filters', async () => {

@@ -141,6 +141,20 @@ export function transferCases({ storage, dialect, test }: SuiteContext): void {
       expect((await errorOf(store.importEntries([], { onConflict: 'merge' as never }))).code).toBe('VALIDATION');
     });
 
+    test('without the table, export, import and stats throw NOT_MIGRATED', async () => {
+      const store = storage({ encryptionKeys: KEY });
+      await seed(store);
+      const exported = await collect(store.exportEntries());
+      await dialect().migrateDown();
+      try {
+        expect((await errorOf(collect(store.exportEntries()))).code).toBe('NOT_MIGRATED');
+        expect((await errorOf(store.importEntries(exported))).code).toBe('NOT_MIGRATED');
+        expect((await errorOf(store.stats())).code).toBe('NOT_MIGRATED');
+      } finally {
+        await dialect().migrate();
+      }
+    });
+
     test('stats: rows, bytes and encrypted rows per extension and kind of scope', async () => {
       const store = storage({ encryptionKeys: KEY });
       await seed(store);
