@@ -20,7 +20,7 @@ export interface StatsOptions {
 /**
  * Totals per extension and scope kind, ordered by extension id (bytewise), then global, user, resource;
  * a kind of scope without rows is absent.
- * @throws `VALIDATION` for a bad `extensionId`, `DATABASE`.
+ * @throws `VALIDATION` for a bad `extensionId`, `NOT_MIGRATED`, `DATABASE`.
  */
 export async function stats(context: StorageContext, statsOptions?: StatsOptions): Promise<ScopeStats[]> {
   const options = validate.options('options', statsOptions, STATS_OPTIONS);

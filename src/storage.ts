@@ -203,8 +203,9 @@ export class ExtensionStorage {
 
   /**
    * Every entry (or one extension's), streamed in primary-key batches with its scope, metadata and stored
-   * value: what `importEntries` takes, here or in another database. See `exportEntries` in `transfer.ts`.
-   * @throws `VALIDATION`, `ENCRYPTION_KEY_MISSING` (`decrypt` without keys); while iterating `DATABASE`, `DECRYPTION_FAILED`.
+   * value: what `importEntries` takes, here or in another database. See `exportEntries` in `transfer.ts`
+   * (the order: by primary key, which is insertion order on SQLite and MySQL only).
+   * @throws `VALIDATION`, `ENCRYPTION_KEY_MISSING` (`decrypt` without keys); while iterating `NOT_MIGRATED`, `DATABASE`, `DECRYPTION_FAILED`.
    * @example
    * for await (const entry of storage.exportEntries({ extensionId: 'acme.my-ext' })) write(entry);
    */
@@ -214,7 +215,7 @@ export class ExtensionStorage {
 
   /**
    * Writes exported entries, keeping their uuid, version, timestamps, authors and tokens.
-   * @throws `VALIDATION`, `VALUE_TOO_LARGE`, `ENCRYPTION_KEY_MISSING`, `IMPORT_CONFLICT` (under `onConflict: 'fail'`), `DATABASE`.
+   * @throws `VALIDATION`, `VALUE_TOO_LARGE`, `ENCRYPTION_KEY_MISSING`, `IMPORT_CONFLICT` (under `onConflict: 'fail'`), `NOT_MIGRATED`, `DATABASE`.
    * @example
    * const { inserted } = await target.importEntries(source.exportEntries(), { onConflict: 'skip' });
    */
@@ -224,7 +225,7 @@ export class ExtensionStorage {
 
   /**
    * Rows, bytes and encrypted rows per extension and kind of scope.
-   * @throws `VALIDATION`, `DATABASE`.
+   * @throws `VALIDATION`, `NOT_MIGRATED`, `DATABASE`.
    * @example
    * const rows = await storage.stats({ extensionId: 'acme.my-ext' });
    */

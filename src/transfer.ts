@@ -99,10 +99,11 @@ function batchSize(input: unknown): number {
 }
 
 /**
- * The entries of the table (or of one extension), in primary-key order. Options are checked at the
- * call; rows are read one batch at a time as the iteration asks for them.
+ * The entries of the table (or of one extension), in primary-key order: stable for an unchanged table,
+ * the insertion order where ids ascend (SQLite, MySQL), not on PostgreSQL (random ids). Options are
+ * checked at the call; rows are read one batch at a time as the iteration asks for them.
  * @throws `VALIDATION` for bad options, `ENCRYPTION_KEY_MISSING` for `decrypt` without keys; while
- * iterating, `DATABASE`, and `DECRYPTION_FAILED` when `decrypt` meets a token no key opens.
+ * iterating, `NOT_MIGRATED` (no table), `DATABASE`, and `DECRYPTION_FAILED` when `decrypt` meets a token no key opens.
  */
 export function exportEntries(context: StorageContext, exportOptions?: ExportOptions): AsyncIterable<ExportedEntry> {
   const options = validate.options('options', exportOptions, EXPORT_OPTIONS);
@@ -160,7 +161,7 @@ function toExportedEntry(row: ExportedRow, plaintext: Uint8Array | null): Export
  * An invalid entry, or a conflict under `'fail'`, stops the import there: the entries before it are
  * imported, none after.
  * @throws `VALIDATION` (the message names the entry by its position, from 1), `VALUE_TOO_LARGE`,
- * `ENCRYPTION_KEY_MISSING` (a `decrypted` entry without keys), `IMPORT_CONFLICT`, `DATABASE`.
+ * `ENCRYPTION_KEY_MISSING` (a `decrypted` entry without keys), `IMPORT_CONFLICT`, `NOT_MIGRATED`, `DATABASE`.
  */
 export async function importEntries(
   context: StorageContext,

@@ -62,6 +62,10 @@ function failure(command: Command, error: unknown): [number, string] {
   const prefix = `extension-storage ${command.name}`;
   if (error instanceof UsageError) return [2, `${prefix}: ${error.message}`];
   if (error instanceof CliError) return [1, `${prefix}: ${error.message}`];
+  // The library's message tells a host to call storage.migrate(); an operator runs the command.
+  if (error instanceof ExtensionStorageError && error.code === 'NOT_MIGRATED') {
+    return [1, `${prefix}: the table extension_storage does not exist: run extension-storage migrate first`];
+  }
   if (error instanceof ExtensionStorageError) {
     const cause = (error.cause as { message?: unknown } | undefined)?.message;
     return [1, `${prefix}: ${error.message}${typeof cause === 'string' ? ` (${cause.split('\n')[0]})` : ''}`];

@@ -4,6 +4,7 @@
  */
 import { describe, expect } from 'vitest';
 import { ExtensionStorageError, ImportConflictError, type ExportedEntry, type ExtensionStorage } from '../../src/index.js';
+import { byKey, expectPrimaryKeyOrder, inScopedKeyOrder } from './export-order.js';
 import type { SuiteContext } from './suite.js';
 
 const KEY = 'transfer secret';
@@ -39,13 +40,15 @@ export function transferCases({ storage, dialect, test }: SuiteContext): void {
       const store = storage({ encryptionKeys: KEY });
       await seed(store);
       const all = await collect(store.exportEntries({ batchSize: 2 }));
-      expect(all.map((e) => [e.extensionId, e.userId, e.resourceType, e.resourceId, e.key])).toEqual([
-        ['acme.alpha', null, null, null, 'config'],
+      expect(inScopedKeyOrder(all).map((e) => [e.extensionId, e.userId, e.resourceType, e.resourceId, e.key])).toEqual([
         ['acme.alpha', '42', null, null, 'token'],
         ['acme.alpha', null, 'dashboard', '7', 'state'],
+        ['acme.alpha', null, null, null, 'config'],
         ['acme.beta', null, null, null, 'ünïcode ✓'],
       ]);
-      const [config, token, state] = all;
+      // In primary-key order across batches (insertion order only where ids ascend: not on PostgreSQL).
+      await expectPrimaryKeyOrder(dialect(), all);
+      const { config, token, state } = byKey(all);
       expect(config).toMatchObject({ version: 2, valueType: 'application/json', category: 'settings', description: 'the config', encrypted: false, size: 17 });
       expect(new TextDecoder().decode(config!.value)).toBe('{"theme":"light"}');
       expect(config!.updatedAt.getTime()).toBeGreaterThanOrEqual(config!.createdAt.getTime());
@@ -55,8 +58,9 @@ export function transferCases({ storage, dialect, test }: SuiteContext): void {
       expect([...state!.value]).toEqual([0, 1, 2, 255]);
       expect((await collect(store.exportEntries({ extensionId: 'acme.beta' }))).map((e) => e.key)).toEqual(['ünïcode ✓']);
       const decrypted = await collect(store.exportEntries({ extensionId: 'acme.alpha', decrypt: true }));
-      expect(new TextDecoder().decode(decrypted[1]!.value)).toBe('hunter2');
-      expect(decrypted[1]!.decrypted).toBe(true);
+      await expectPrimaryKeyOrder(dialect(), decrypted, 'acme.alpha');
+      expect(new TextDecoder().decode(byKey(decrypted).token!.value)).toBe('hunter2');
+      expect(byKey(decrypted).token!.decrypted).toBe(true);
       expect((await errorOf(Promise.resolve().then(() => store.exportEntries({ batchSize: 0 })))).code).toBe('VALIDATION');
       expect((await errorOf(Promise.resolve().then(() => storage().exportEntries({ decrypt: true })))).code).toBe('ENCRYPTION_KEY_MISSING');
     });
@@ -69,7 +73,7 @@ export function transferCases({ storage, dialect, test }: SuiteContext): void {
       await dialect().migrate();
       // Every field as given, even ones no write of the application could produce.
       const crafted: ExportedEntry = {
-        ...before[3]!,
+        ...byKey(before)['ünïcode ✓']!,
         key: 'crafted',
         uuid: '00000000-0000-4000-8000-0000000000aa',
         version: 9,
@@ -81,7 +85,10 @@ export function transferCases({ storage, dialect, test }: SuiteContext): void {
         description: 'd',
       };
       expect(await store.importEntries([...before, crafted])).toEqual({ inserted: 5, replaced: 0, skipped: 0 });
-      expect(await collect(store.exportEntries())).toEqual([...before, crafted]);
+      // The same entries, every field identical; in the target's primary-key order.
+      const after = await collect(store.exportEntries());
+      expect(inScopedKeyOrder(after)).toEqual(inScopedKeyOrder([...before, crafted]));
+      await expectPrimaryKeyOrder(dialect(), after);
       expect(await store.extension('acme.alpha', { user: { id: 42 } }).user.getText('token')).toBe('hunter2');
       // A decrypted export is encrypted again on the way in.
       const decrypted = await collect(store.exportEntries({ decrypt: true }));
@@ -90,7 +97,7 @@ export function transferCases({ storage, dialect, test }: SuiteContext): void {
       await store.importEntries(decrypted);
       const reimported = await collect(store.exportEntries());
       expect(reimported).toHaveLength(5);
-      expect(reimported[1]).toMatchObject({ encrypted: true, size: 7, uuid: before[1]!.uuid, version: before[1]!.version });
+      expect(byKey(reimported).token).toMatchObject({ encrypted: true, size: 7, uuid: byKey(before).token!.uuid, version: byKey(before).token!.version });
       expect(await store.extension('acme.alpha', { user: { id: 42 } }).user.getText('token')).toBe('hunter2');
     });
 
@@ -100,9 +107,9 @@ export function transferCases({ storage, dialect, test }: SuiteContext): void {
       const exported = await collect(store.exportEntries());
       const changed = exported.map((e) => ({ ...e, version: e.version + 10 }));
       expect(await store.importEntries(changed, { onConflict: 'skip' })).toEqual({ inserted: 0, replaced: 0, skipped: 4 });
-      expect((await collect(store.exportEntries())).map((e) => e.version)).toEqual(exported.map((e) => e.version));
+      expect(await collect(store.exportEntries())).toEqual(exported);
 
-      const fresh = { ...exported[3]!, key: 'new key', uuid: '00000000-0000-4000-8000-000000000001' };
+      const fresh = { ...byKey(exported)['ünïcode ✓']!, key: 'new key', uuid: '00000000-0000-4000-8000-000000000001' };
       const error = await errorOf(store.importEntries([fresh, ...changed], { onConflict: 'fail' }));
       expect(error).toBeInstanceOf(ImportConflictError);
       expect(error.code).toBe('IMPORT_CONFLICT');
@@ -111,16 +118,11 @@ export function transferCases({ storage, dialect, test }: SuiteContext): void {
       expect(await store.extension('acme.beta').global.getText('new key')).toBe('value ✓');
 
       expect(await store.importEntries(changed, { onConflict: 'overwrite' })).toEqual({ inserted: 0, replaced: 4, skipped: 0 });
-      // Replaced rows are new rows (new ids, after 'new key'), holding everything the import gave.
-      expect((await collect(store.exportEntries())).map((e) => [e.key, e.version])).toEqual([
-        ['new key', 1],
-        ['config', 12],
-        ['token', 11],
-        ['state', 11],
-        ['ünïcode ✓', 11],
-      ]);
+      // Replaced rows hold everything the import gave.
+      const replaced = await collect(store.exportEntries());
+      expect(inScopedKeyOrder(replaced)).toEqual(inScopedKeyOrder([fresh, ...changed]));
       // The same uuid under another key collides too.
-      const sameUuid = { ...exported[0]!, key: 'another key' };
+      const sameUuid = { ...byKey(exported).config!, key: 'another key' };
       expect(await store.importEntries([sameUuid], { onConflict: 'skip' })).toEqual({ inserted: 0, replaced: 0, skipped: 1 });
       expect(await store.extension('acme.alpha').global.get('another key')).toBeNull();
     });
@@ -131,14 +133,29 @@ export function transferCases({ storage, dialect, test }: SuiteContext): void {
       const exported = await collect(store.exportEntries());
       await dialect().migrateDown();
       await dialect().migrate();
-      const bad = { ...exported[2]!, resourceId: null };
-      const error = await errorOf(store.importEntries([exported[0]!, exported[1]!, bad, exported[3]!], { batchSize: 10 }));
+      const { config, token, state, 'ünïcode ✓': beta } = byKey(exported);
+      const bad = { ...state!, resourceId: null };
+      const error = await errorOf(store.importEntries([config!, token!, bad, beta!], { batchSize: 10 }));
       expect(error.code).toBe('VALIDATION');
       expect(error.message).toMatch(/^entry 3: "resourceType" and "resourceId" .*the 2 entries before it were imported$/);
-      expect((await collect(store.exportEntries())).map((e) => e.key)).toEqual(['config', 'token']);
-      const wrongSize = { ...exported[3]!, size: 1 };
+      expect(inScopedKeyOrder(await collect(store.exportEntries()))).toEqual(inScopedKeyOrder([config!, token!]));
+      const wrongSize = { ...beta!, size: 1 };
       expect((await errorOf(store.importEntries([wrongSize]))).message).toMatch(/"size" expected the value's length/);
       expect((await errorOf(store.importEntries([], { onConflict: 'merge' as never }))).code).toBe('VALIDATION');
+    });
+
+    test('without the table, export, import and stats throw NOT_MIGRATED', async () => {
+      const store = storage({ encryptionKeys: KEY });
+      await seed(store);
+      const exported = await collect(store.exportEntries());
+      await dialect().migrateDown();
+      try {
+        expect((await errorOf(collect(store.exportEntries()))).code).toBe('NOT_MIGRATED');
+        expect((await errorOf(store.importEntries(exported))).code).toBe('NOT_MIGRATED');
+        expect((await errorOf(store.stats())).code).toBe('NOT_MIGRATED');
+      } finally {
+        await dialect().migrate();
+      }
     });
 
     test('stats: rows, bytes and encrypted rows per extension and kind of scope', async () => {

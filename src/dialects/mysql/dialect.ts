@@ -378,7 +378,9 @@ function decodeRow(row: RowDataPacket): Row {
 }
 
 function errno(error: unknown): number | undefined {
-  const value = (error as { errno?: unknown } | null)?.errno;
+  // Drizzle's prepared statements (export, stats) throw the driver's error as the `cause` of their own.
+  const failure = error as { errno?: unknown; cause?: { errno?: unknown } } | null;
+  const value = failure?.errno ?? failure?.cause?.errno;
   return typeof value === 'number' ? value : undefined;
 }
 
