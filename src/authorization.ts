@@ -53,15 +53,30 @@ export function authorizationRequest(action: StorageAction, scope: Scope, userId
   };
 }
 
-/** Asks the hook; throws `ForbiddenError` unless it answers `true`. */
-export async function checkAuthorized(hook: Authorize, request: AuthorizationRequest): Promise<void> {
+/**
+ * Asks the hook; throws `ForbiddenError` unless it answers `true`. A synchronous answer is judged at
+ * once (`undefined` returned, nothing to await), so an operation with a synchronous hook still runs its
+ * statements when called, as a SQLite host's synchronous transaction needs; an asynchronous one is
+ * judged by the promise returned.
+ */
+export function checkAuthorized(hook: Authorize, request: AuthorizationRequest): Promise<void> | undefined {
+  const refused = (error: unknown) => new ForbiddenError(`the authorize hook failed for ${describe(request)}: access is refused`, { cause: error });
+  const judge = (answer: unknown) => {
+    if (answer !== true) throw new ForbiddenError(`${describe(request)} is not allowed`);
+  };
   let answer: unknown;
   try {
-    answer = await hook(request);
+    answer = hook(request);
   } catch (error) {
-    throw new ForbiddenError(`the authorize hook failed for ${describe(request)}: access is refused`, { cause: error });
+    throw refused(error);
   }
-  if (answer !== true) throw new ForbiddenError(`${describe(request)} is not allowed`);
+  if (typeof (answer as PromiseLike<unknown> | null)?.then !== 'function') {
+    judge(answer);
+    return undefined;
+  }
+  return Promise.resolve(answer).then(judge, (error: unknown) => {
+    throw refused(error);
+  });
 }
 
 /** `"write" of the resource scope of "acme.ext"`: the operation, never a key or value. */

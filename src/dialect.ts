@@ -173,6 +173,12 @@ export interface Migration {
 export interface Dialect {
   /** Short name for messages and reports, e.g. `sqlite`. */
   readonly name: string;
+  /**
+   * `true` when each operation runs its statements when called, before its promise settles
+   * (better-sqlite3 is synchronous): the core may then issue one operation after another without
+   * awaiting, which a host's synchronous transaction needs. Absent or `false`: statements run later.
+   */
+  readonly runsAtCallTime?: boolean;
   /** Applies the pending migrations under a lock; idempotent and safe under concurrent starts. */
   migrate(): Promise<void>;
   /** Undoes every applied migration and drops the migrations table: removes all the library created. */

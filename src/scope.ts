@@ -109,7 +109,8 @@ export class ScopeHandle {
   async get(key: string): Promise<Entry | null> {
     const checkedKey = validate.key(key);
     const { scope, userId } = this.#resolve();
-    if (this.#context.authorize) await this.#authorize('read', scope, userId, checkedKey);
+    const allowed = this.#context.authorize && this.#authorize('read', scope, userId, checkedKey);
+    if (allowed) await allowed;
     const row = await this.#context.dialect.get(scope, checkedKey);
     if (row === undefined) return null;
     const { cipher } = this.#context;
@@ -160,11 +161,12 @@ export class ScopeHandle {
     const description = validate.description(options.description);
     const encrypt = validate.flag('encrypt', options.encrypt);
     const { scope, userId } = this.#resolve();
-    if (this.#context.authorize) await this.#authorize('write', scope, userId, checkedKey);
+    const allowed = this.#context.authorize && this.#authorize('write', scope, userId, checkedKey);
+    if (allowed) await allowed;
     const stored = encrypt ? requireCipher(this.#context.cipher, 'write').encrypt(scope, checkedKey, bytes) : bytes;
-    const { dialect, quota } = this.#context;
-    const recording = quota.record(dialect, scope.extensionId, !this.#context.transactional);
-    if (recording) await recording;
+    const { dialect } = this.#context;
+    const recording = this.#recordQuota(dialect, scope.extensionId);
+    if (recording?.before) await recording.before;
     // One literal, not a spread of `scope` plus new keys: the spread costs ~17 µs per call on Node 20.
     const write: RowWrite = {
       extensionId: scope.extensionId,
@@ -188,6 +190,7 @@ export class ScopeHandle {
     } catch (error) {
       throw quotaRefusal(error) ?? error;
     }
+    if (recording?.after) await recording.after;
     return toEntryInfo(row);
   }
 
@@ -226,7 +229,8 @@ export class ScopeHandle {
     const checkedKey = validate.key(key);
     const options = validate.options('options', deleteOptions, DELETE_OPTIONS);
     const { scope, userId } = this.#resolve();
-    if (this.#context.authorize) await this.#authorize('delete', scope, userId, checkedKey);
+    const allowed = this.#context.authorize && this.#authorize('delete', scope, userId, checkedKey);
+    if (allowed) await allowed;
     const { dialect } = this.#context;
     if (options.ifVersion === undefined && options.ifMatch === undefined) return dialect.delete(scope, checkedKey);
     const expected = writeCondition(options) as Expected;
@@ -308,12 +312,15 @@ export class ScopeHandle {
     }
     const { scope, userId } = this.#resolve();
     if (this.#context.authorize) {
-      await this.#authorize('write', scope, userId, checkedKey);
-      await this.#authorize('read', scope, userId, checkedKey); // the new value comes back
+      // The new value comes back: the caller must be allowed to read it too.
+      for (const action of ['write', 'read'] as const) {
+        const allowed = this.#authorize(action, scope, userId, checkedKey);
+        if (allowed) await allowed;
+      }
     }
-    const { dialect, quota } = this.#context;
-    const recording = quota.record(dialect, scope.extensionId, !this.#context.transactional);
-    if (recording) await recording;
+    const { dialect } = this.#context;
+    const recording = this.#recordQuota(dialect, scope.extensionId);
+    if (recording?.before) await recording.before;
     const value = encoder.encode(String(by));
     const row = await dialect.increment({
       extensionId: scope.extensionId,
@@ -334,6 +341,7 @@ export class ScopeHandle {
     }).catch((error: unknown) => {
       throw quotaRefusal(error) ?? error;
     });
+    if (recording?.after) await recording.after;
     if (row !== undefined) return Number(decoder.decode(row.value));
     const current = await dialect.get(scope, checkedKey);
     throw new ValidationError(
@@ -351,7 +359,12 @@ export class ScopeHandle {
     const checked = batchKeys(keys);
     if (checked.length === 0) return [];
     const { scope, userId } = this.#resolve();
-    if (this.#context.authorize) for (const key of checked) await this.#authorize('read', scope, userId, key);
+    if (this.#context.authorize) {
+      for (const key of checked) {
+        const allowed = this.#authorize('read', scope, userId, key);
+        if (allowed) await allowed;
+      }
+    }
     const rows = await this.#context.dialect.getMany(scope, [...new Set(checked)]);
     const byKey = new Map<string, Row>();
     for (const row of rows) byKey.set(row.key, row);
@@ -382,11 +395,16 @@ export class ScopeHandle {
       seen.add(write.key);
     }
     const { scope, userId } = this.#resolve();
-    if (this.#context.authorize) for (const { write } of writes) await this.#authorize('write', scope, userId, write.key);
-    const { dialect, quota } = this.#context;
-    const recording = quota.record(dialect, scope.extensionId, !this.#context.transactional);
-    if (recording) await recording;
-    return dialect.transaction(async (tx) => {
+    if (this.#context.authorize) {
+      for (const { write } of writes) {
+        const allowed = this.#authorize('write', scope, userId, write.key);
+        if (allowed) await allowed;
+      }
+    }
+    const { dialect } = this.#context;
+    const recording = this.#recordQuota(dialect, scope.extensionId);
+    if (recording?.before) await recording.before;
+    const written = await dialect.transaction(async (tx) => {
       // Every statement is issued at once (SQLite runs them at call time); all settle before the transaction ends.
       const results = await Promise.allSettled(
         writes.map(({ write, condition }) => (condition === null ? tx.upsert(write) : this.#writeIf(tx, write, condition))),
@@ -395,6 +413,8 @@ export class ScopeHandle {
       if (failed) throw quotaRefusal(failed.reason) ?? failed.reason;
       return results.map((result) => toEntryInfo((result as PromiseFulfilledResult<RowInfo>).value));
     });
+    if (recording?.after) await recording.after;
+    return written;
   }
 
   /** One entry of `setMany`, validated as `set` validates its arguments. */
@@ -429,7 +449,12 @@ export class ScopeHandle {
     const checked = batchKeys(keys);
     if (checked.length === 0) return 0;
     const { scope, userId } = this.#resolve();
-    if (this.#context.authorize) for (const key of checked) await this.#authorize('delete', scope, userId, key);
+    if (this.#context.authorize) {
+      for (const key of checked) {
+        const allowed = this.#authorize('delete', scope, userId, key);
+        if (allowed) await allowed;
+      }
+    }
     return this.#context.dialect.deleteMany(scope, [...new Set(checked)]);
   }
 
@@ -463,13 +488,28 @@ export class ScopeHandle {
     const category = validate.category(filter.category);
     const prefix = filter.prefix === undefined ? '' : validate.prefix(filter.prefix);
     const { scope, userId } = this.#resolve();
-    if (this.#context.authorize) await this.#authorize('list', scope, userId);
+    const allowed = this.#context.authorize && this.#authorize('list', scope, userId);
+    if (allowed) await allowed;
     return { scope, category, prefix };
   }
 
   /** Asks the host's hook (callers check that there is one); `FORBIDDEN` unless it allows. */
-  #authorize(action: StorageAction, scope: Scope, userId: string | null, key?: string): Promise<void> {
+  #authorize(action: StorageAction, scope: Scope, userId: string | null, key?: string): Promise<void> | undefined {
     return checkAuthorized(this.#context.authorize!, authorizationRequest(action, scope, userId, key));
+  }
+
+  /**
+   * Records the extension's quota before a write (see `QuotaRecorder`). Where the dialect runs
+   * statements when called (SQLite), the recording has already run when this returns and the write may
+   * follow at once, so that a write in a host's synchronous transaction still runs at call time: the
+   * promise returned then only reports errors, after the write. Elsewhere the write waits for it.
+   */
+  #recordQuota(dialect: Dialect, extensionId: string): { before?: Promise<void>; after?: Promise<void> } | undefined {
+    const recording = this.#context.quota.record(dialect, extensionId, !this.#context.transactional);
+    if (recording === undefined) return undefined;
+    if (!dialect.runsAtCallTime) return { before: recording };
+    recording.catch(() => undefined); // judged after the write
+    return { after: recording };
   }
 }
 

@@ -171,7 +171,7 @@ function compileLifecycleStatements(db: MySql2Database) {
     usage: bound(db.select({ bytes: u.bytes, keyCount: u.keyCount }).from(u).where(eq(u.extensionId, placeholder('extensionId'))).toSQL()),
     extensionIds: bound(db.select({ id: u.extensionId }).from(u).where(gt(u.keyCount, 0)).orderBy(asc(u.extensionId)).toSQL()),
     deleteRows: ROW_SET_KINDS.map((kind) =>
-      bound(db.delete(t).where(inRowSet(t, kind)).orderBy(asc(t.id)).limit(placeholder('limit') as unknown as number).toSQL()),
+      bound(db.delete(t).where(inRowSet(t, kind)).limit(placeholder('limit') as unknown as number).toSQL()),
     ),
     deleteExpired: bound(db.delete(t).where(expiredAt(t)).orderBy(asc(t.expiresAt)).limit(placeholder('limit') as unknown as number).toSQL()),
     recordQuota: bound(db.insert(u).values(quotaRow()).onDuplicateKeyUpdate({ set: recordedQuota(u, inserted) }).toSQL()),

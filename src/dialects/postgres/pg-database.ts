@@ -161,8 +161,10 @@ function prepareStatements(db: AnyPgDatabase, traits: PgDriverTraits) {
 function prepareLifecycleStatements(db: AnyPgDatabase) {
   const placeholder = sql.placeholder;
   const name = (statement: string) => `extension_storage_${statement}`;
-  const batchOf = (where: ReturnType<typeof expiredAt>, order: typeof t.id | typeof t.expiresAt) =>
-    db.delete(t).where(inArray(t.id, db.select({ id: t.id }).from(t).where(where).orderBy(asc(order)).limit(placeholder('limit'))));
+  // A row set is deleted in index order (an ORDER BY id would sort the whole set for every batch);
+  // expired rows oldest first, which their index gives.
+  const batchOf = (where: ReturnType<typeof expiredAt>, order?: typeof t.expiresAt) =>
+    db.delete(t).where(inArray(t.id, db.select({ id: t.id }).from(t).where(where).orderBy(...(order ? [asc(order)] : [])).limit(placeholder('limit'))));
   return {
     usage: db
       .select({ bytes: u.bytes, keyCount: u.keyCount })
@@ -170,7 +172,7 @@ function prepareLifecycleStatements(db: AnyPgDatabase) {
       .where(eq(u.extensionId, placeholder('extensionId')))
       .prepare(name('usage')),
     extensionIds: db.select({ id: u.extensionId }).from(u).where(gt(u.keyCount, 0)).orderBy(asc(u.extensionId)).prepare(name('extension_ids')),
-    deleteRows: ROW_SET_KINDS.map((kind) => batchOf(inRowSet(t, kind), t.id).returning({ id: t.id }).prepare(name(`delete_rows_${kind}`))),
+    deleteRows: ROW_SET_KINDS.map((kind) => batchOf(inRowSet(t, kind)).returning({ id: t.id }).prepare(name(`delete_rows_${kind}`))),
     deleteExpired: batchOf(expiredAt(t), t.expiresAt).returning({ id: t.id }).prepare(name('delete_expired')),
     recordQuota: db
       .insert(u)

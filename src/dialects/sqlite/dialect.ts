@@ -139,12 +139,14 @@ function keysParams(scope: Scope, keys: readonly string[]): Record<string, strin
 /** Usage, cleanup and expiry: a batch of deletions is one statement over an index range. */
 function prepareLifecycleStatements(db: BetterSQLite3Database) {
   const placeholder = sql.placeholder;
-  const batchOf = (where: ReturnType<typeof expiredAt>, order: typeof t.id | typeof t.expiresAt) =>
-    db.delete(t).where(inArray(t.id, db.select({ id: t.id }).from(t).where(where).orderBy(asc(order)).limit(placeholder('limit'))));
+  // A row set is deleted in index order (an ORDER BY id would sort the whole set for every batch);
+  // expired rows oldest first, which their index gives.
+  const batchOf = (where: ReturnType<typeof expiredAt>, order?: typeof t.expiresAt) =>
+    db.delete(t).where(inArray(t.id, db.select({ id: t.id }).from(t).where(where).orderBy(...(order ? [asc(order)] : [])).limit(placeholder('limit'))));
   return {
     usage: db.select({ bytes: u.bytes, keyCount: u.keyCount }).from(u).where(eq(u.extensionId, placeholder('extensionId'))).prepare(),
     extensionIds: db.select({ id: u.extensionId }).from(u).where(gt(u.keyCount, 0)).orderBy(asc(u.extensionId)).prepare(),
-    deleteRows: ROW_SET_KINDS.map((kind) => batchOf(inRowSet(t, kind), t.id).prepare()),
+    deleteRows: ROW_SET_KINDS.map((kind) => batchOf(inRowSet(t, kind)).prepare()),
     deleteExpired: batchOf(expiredAt(t), t.expiresAt).prepare(),
     recordQuota: db
       .insert(u)
@@ -314,6 +316,7 @@ function session(context: SqliteSession): Dialect {
   };
   return Object.freeze({
     name: 'sqlite',
+    runsAtCallTime: true,
     migrate: () => locked((session) => applyMigrations('sqlite', session, migrations)),
     migrateDown: () => locked((session) => revertMigrations('sqlite', session, migrations)),
 
@@ -391,13 +394,13 @@ function session(context: SqliteSession): Dialect {
     extensionIds: () => run('list extensions', () => preparedLifecycle().extensionIds.all().map((row) => row.id)),
 
     deleteRows: (rows: RowSet, limit: number) =>
-      run('delete rows', () => preparedLifecycle().deleteRows[ROW_SET_KINDS.indexOf(rows.kind)]!.run(rowSetParams(rows, limit)).changes),
+      writing('delete rows', () => preparedLifecycle().deleteRows[ROW_SET_KINDS.indexOf(rows.kind)]!.run(rowSetParams(rows, limit)).changes),
 
     recordQuota: (extensionId: string, limits: QuotaLimits) =>
-      run('record quota', () => void preparedLifecycle().recordQuota.run({ extensionId, maxBytes: limits.bytes, maxKeys: limits.keys })),
+      writing('record quota', () => void preparedLifecycle().recordQuota.run({ extensionId, maxBytes: limits.bytes, maxKeys: limits.keys })),
 
     deleteExpired: (now: Date, limit: number) =>
-      run('delete expired rows', () => preparedLifecycle().deleteExpired.run({ now: now.getTime(), limit }).changes),
+      writing('delete expired rows', () => preparedLifecycle().deleteExpired.run({ now: now.getTime(), limit }).changes),
     ...transferOperations(db, raw, run, toBuffer),
   });
 }
