@@ -56,6 +56,26 @@ export function authorizationCases({ storage, test }: SuiteContext): void {
       expect(await open.extension('acme.auth').global.count()).toBe(1);
     });
 
+    test('batches, counters and transactions are checked per entry, before anything is written', async () => {
+      const seen: string[] = [];
+      const s = storage({ authorize: ({ action, key }) => (seen.push(`${action}:${key ?? '*'}`), key !== 'locked') });
+      const global = s.extension('acme.auth').global;
+      await expect(global.setMany([{ key: 'a', value: '1' }, { key: 'locked', value: '2' }])).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      expect(await storage().extension('acme.auth').global.count()).toBe(0); // not even 'a'
+      await expect(global.getMany(['a', 'locked'])).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      await expect(global.deleteMany(['locked'])).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      await expect(global.increment('locked')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      expect(await global.increment('n', 2)).toBe(2);
+      await expect(
+        s.transaction(async (tx) => {
+          await tx.extension('acme.auth').global.set('b', 'in tx');
+          await tx.extension('acme.auth').global.set('locked', 'refused');
+        }),
+      ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      expect(await storage().extension('acme.auth').global.get('b')).toBeNull();
+      expect(seen).toContain('read:n'); // an increment returns the value: read is asked too
+    });
+
     test('an async hook decides per resource; the user scope stays the caller’s own whatever it says', async () => {
       const s = storage({
         authorize: async ({ scope, resource, action }) => scope !== 'resource' || (resource!.id === '1' && action !== 'delete'),

@@ -103,6 +103,35 @@ export function lifecycleCases({ storage, test, query, dialect }: SuiteContext):
       await storage().extension('acme.basic').global.set('k', new Uint8Array(11));
     });
 
+    test('every write path keeps to the quota: increment, setMany (all or none), transactions', async () => {
+      const s = storage({ limits: { quotaKeysPerExtension: 3 } });
+      const ext = s.extension('acme.paths');
+      await ext.global.increment('a');
+      await ext.global.setMany([
+        { key: 'b', value: 'x' },
+        { key: 'c', value: 'y' },
+      ]);
+      await expect(ext.global.increment('d')).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED', kind: 'keys', used: 3 });
+      await expect(ext.global.setMany([{ key: 'b', value: 'replaced' }, { key: 'e', value: 'new' }])).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED' });
+      expect(await ext.global.getText('b')).toBe('x'); // the batch wrote nothing
+      await expect(
+        s.transaction(async (tx) => {
+          await tx.extension('acme.paths').global.delete('a');
+          await tx.extension('acme.paths').global.set('f', 'fits once a is gone');
+          throw new Error('roll back');
+        }),
+      ).rejects.toThrow('roll back');
+      expect(await ext.usage()).toEqual({ bytes: 3, keys: 3 });
+      expect(await ext.global.get('a')).not.toBeNull();
+      await s.transaction(async (tx) => {
+        await tx.extension('acme.paths').global.delete('a');
+        await tx.extension('acme.paths').global.set('f', 'fits');
+      });
+      expect(await ext.usage()).toEqual({ bytes: 6, keys: 3 });
+      const { recount, record } = await usageTables(query);
+      expect(record).toEqual(recount);
+    });
+
     test('32 concurrent writers of one extension never go past its quota', async () => {
       const s = storage({ limits: { quotaBytesPerExtension: 100 } });
       const ext = s.extension('acme.race');
