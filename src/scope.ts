@@ -39,6 +39,7 @@ import type {
   Value,
 } from './types.js';
 import * as validate from './validation.js';
+import { ownedBytes } from './bytes.js';
 
 const DEFAULT_PAGE_SIZE = 25;
 const OCTET_STREAM = 'application/octet-stream';
@@ -608,18 +609,6 @@ function toEntry(row: RowInfo, value: Uint8Array<ArrayBuffer>): Entry {
   const entry = toEntryInfo(row) as { -readonly [K in keyof Entry]: Entry[K] };
   entry.value = value;
   return entry;
-}
-
-/**
- * Drivers hand out Buffers, often views on a pooled buffer that holds other rows' data (postgres.js,
- * Node's 8 KiB pool): callers get a plain Uint8Array that owns all of its memory, copied unless it
- * already does.
- */
-function ownedBytes(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  const { buffer } = bytes;
-  if (!(buffer instanceof ArrayBuffer) || bytes.byteOffset !== 0 || buffer.byteLength !== bytes.byteLength) return new Uint8Array(bytes);
-  // A Buffer with memory of its own (better-sqlite3's): a plain view on it, no copy.
-  return bytes.constructor === Uint8Array ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(buffer);
 }
 
 function decodeText(key: string, bytes: Uint8Array): string {

@@ -10,6 +10,7 @@ import { yieldToEventLoop } from './event-loop.js';
 import type { StorageContext } from './scope.js';
 import * as validate from './validation.js';
 import { EXPORTED_ENTRY, EXPORT_OPTIONS, IMPORT_OPTIONS } from './option-names.js';
+import { ownedBytes } from './bytes.js';
 
 /**
  * One entry as an export gives it and an import takes it: the entry, its scope and its stored value.
@@ -148,7 +149,7 @@ function toExportedEntry(row: ExportedRow, plaintext: Uint8Array | null): Export
     updatedAt: row.updatedAt,
     createdBy: row.createdBy,
     updatedBy: row.updatedBy,
-    value: value.constructor === Uint8Array ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength),
+    value: ownedBytes(value),
     ...(plaintext === null ? {} : { decrypted: true }),
   };
 }

@@ -27,6 +27,7 @@ import {
   replacedColumns,
   replacedOnConflict,
   rowColumns,
+  writeParams,
 } from '../shared/statements.js';
 import { connections, type Connections } from './client.js';
 import { galeraAware, LOCK_TABLE, withLease } from './galera.js';
@@ -266,28 +267,6 @@ function compileConditionalStatements(db: MySql2Database) {
     ),
     getMany: batches((keys) => bound(db.select(rowColumns(t)).from(t).where(inKeys(keys)).toSQL())),
     deleteMany: batches((keys) => bound(db.delete(t).where(inKeys(keys)).toSQL())),
-  };
-}
-
-/** A `RowWrite`'s placeholders, with a conditional write's expectation. */
-function writeParams(write: RowWrite, expected?: Expected): Record<string, unknown> {
-  return {
-    uuid: write.uuid,
-    extensionId: write.extensionId,
-    userId: write.userId,
-    resourceType: write.resourceType,
-    resourceId: write.resourceId,
-    key: write.key,
-    value: write.value,
-    valueType: write.valueType,
-    category: write.category,
-    description: write.description,
-    isEncrypted: write.isEncrypted,
-    size: write.size,
-    now: write.now,
-    writtenBy: write.writtenBy,
-    expectedVersion: expected?.version,
-    expectedUuid: expected?.uuid,
   };
 }
 

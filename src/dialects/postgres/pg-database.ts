@@ -24,6 +24,7 @@ import {
   replacedOnConflict,
   rowColumns,
   scopedKey,
+  writeParams,
 } from '../shared/statements.js';
 import { migrations } from './migrations.js';
 import { extensionStorage as t, extensionStorageUsage as u } from './schema.js';
@@ -257,28 +258,6 @@ function prepareConditionalStatements(db: AnyPgDatabase) {
     ),
     getMany: lazy(() => db.select(rowColumns(t)).from(t).where(inKeys).prepare(name('get_many'))),
     deleteMany: lazy(() => db.delete(t).where(inKeys).returning({ id: t.id }).prepare(name('delete_many'))),
-  };
-}
-
-/** A `RowWrite`'s placeholders, with a conditional write's expectation. */
-function writeParams(write: RowWrite, expected?: Expected): Record<string, unknown> {
-  return {
-    uuid: write.uuid,
-    extensionId: write.extensionId,
-    userId: write.userId,
-    resourceType: write.resourceType,
-    resourceId: write.resourceId,
-    key: write.key,
-    value: write.value,
-    valueType: write.valueType,
-    category: write.category,
-    description: write.description,
-    isEncrypted: write.isEncrypted,
-    size: write.size,
-    now: write.now,
-    writtenBy: write.writtenBy,
-    expectedVersion: expected?.version,
-    expectedUuid: expected?.uuid,
   };
 }
 

@@ -5,6 +5,7 @@
  * @module
  */
 import { and, eq, gt, sql, type Column, type SQL } from 'drizzle-orm';
+import type { Expected, RowWrite } from '../../dialect.js';
 import { atKey, type ScopedColumns } from './conditions.js';
 
 /** Every column of the library's table, by property name, as each dialect's table defines them. */
@@ -154,5 +155,30 @@ export function incrementedColumns(t: StorageColumns, incoming: (column: Column)
     version: sql`${t.version} + 1`,
     updatedAt: incoming(t.updatedAt),
     updatedBy: incoming(t.updatedBy),
+  };
+}
+
+/**
+ * Values for the placeholders of a written row (`insertedRow`), with a conditional write's expectation
+ * (placeholders expectedVersion, expectedUuid); `value` as the driver binds it. One literal: see above.
+ */
+export function writeParams(write: RowWrite, expected?: Expected, value: unknown = write.value): Record<string, unknown> {
+  return {
+    uuid: write.uuid,
+    extensionId: write.extensionId,
+    userId: write.userId,
+    resourceType: write.resourceType,
+    resourceId: write.resourceId,
+    key: write.key,
+    value,
+    valueType: write.valueType,
+    category: write.category,
+    description: write.description,
+    isEncrypted: write.isEncrypted,
+    size: write.size,
+    now: write.now,
+    writtenBy: write.writtenBy,
+    expectedVersion: expected?.version,
+    expectedUuid: expected?.uuid,
   };
 }

@@ -25,6 +25,7 @@ import {
   replacedOnConflict,
   rowColumns,
   scopedKey,
+  writeParams,
 } from '../shared/statements.js';
 import { migrations } from './migrations.js';
 import { extensionStorage as t, extensionStorageUsage as u } from './schema.js';
@@ -100,28 +101,6 @@ function prepareConditionalStatements(db: BetterSQLite3Database) {
     ),
     getMany: lazy(() => db.select(rowColumns(t)).from(t).where(inKeys).prepare()),
     deleteMany: lazy(() => db.delete(t).where(inKeys).prepare()),
-  };
-}
-
-/** A `RowWrite`'s placeholders as better-sqlite3 binds them, with a conditional write's expectation. */
-function writeParams(write: RowWrite, expected?: Expected): Record<string, unknown> {
-  return {
-    uuid: write.uuid,
-    extensionId: write.extensionId,
-    userId: write.userId,
-    resourceType: write.resourceType,
-    resourceId: write.resourceId,
-    key: write.key,
-    value: toBuffer(write.value),
-    valueType: write.valueType,
-    category: write.category,
-    description: write.description,
-    isEncrypted: write.isEncrypted,
-    size: write.size,
-    now: write.now,
-    writtenBy: write.writtenBy,
-    expectedVersion: expected?.version,
-    expectedUuid: expected?.uuid,
   };
 }
 
@@ -350,11 +329,11 @@ function session(context: SqliteSession): Dialect {
       ),
 
     insertIfAbsent: (write: RowWrite) =>
-      run('insert', () => unmatched(prepared().insertIfAbsent.get(writeParams(write)) as RowInfo | undefined)),
+      run('insert', () => unmatched(prepared().insertIfAbsent.get(writeParams(write, undefined, toBuffer(write.value))) as RowInfo | undefined)),
 
     replaceIf: (write: RowWrite, expected: Expected) =>
       run('conditional write', () =>
-        unmatched(prepared().replaceIf[expected.uuid === null ? 0 : 1]!().get(writeParams(write, expected)) as RowInfo | undefined),
+        unmatched(prepared().replaceIf[expected.uuid === null ? 0 : 1]!().get(writeParams(write, expected, toBuffer(write.value))) as RowInfo | undefined),
       ),
 
     deleteIf: (scope: Scope, key: string, expected: Expected) =>
@@ -367,7 +346,7 @@ function session(context: SqliteSession): Dialect {
 
     increment: (write: CounterWrite) =>
       run('increment', () => {
-        const params = writeParams(write);
+        const params = writeParams(write, undefined, toBuffer(write.value));
         params.by = write.by;
         return unmatched(prepared().increment().get(params) as Row | undefined);
       }),
