@@ -55,6 +55,23 @@ try {
   } while (cursor !== null);
   show('global.count({ category: "settings" })', await ext.global.count({ category: 'settings' }));
 
+  // Writes that compose: a compare-and-set, a counter, a transaction.
+  const read = await ext.global.get('config');
+  await ext.global.setJSON('config', { theme: 'light' }, { ifMatch: read!.etag });
+  try {
+    await ext.global.setJSON('config', { theme: 'stale' }, { ifMatch: read!.etag });
+  } catch (error) {
+    if (error instanceof ExtensionStorageError) show('set with a stale etag →', `${error.code}: ${error.message}`);
+  }
+  show('global.increment("visits") twice →', [await ext.global.increment('visits'), await ext.global.increment('visits')]);
+  await storage.transaction(async (tx) => {
+    const inTx = tx.extension('acme.my-ext', { user: { id: 42 } });
+    await inTx.user.set('draft', 'saved with the rest');
+    await inTx.global.increment('drafts');
+  });
+  show('after a transaction: user.getText("draft")', await ext.user.getText('draft'));
+  show('ext.usage() → { bytes, keys }', await ext.usage());
+
   show('global.delete("cfg/1")', await ext.global.delete('cfg/1'));
   show('global.delete("cfg/1") again', await ext.global.delete('cfg/1'));
 
