@@ -326,6 +326,25 @@ describe.skipIf(!mysqlUrl)('mysql dialect on MariaDB', () => {
             ['secret', 1, 6],
           ]);
           expect(await ext.user.count(), name).toBe(2);
+          // Export and stats read through the same runner: their rows must not change with the pool either.
+          for (const extensionId of [ext.id, undefined]) {
+            const exported = [];
+            for await (const item of storage.exportEntries({ extensionId, batchSize: 1 })) if (item.extensionId === ext.id) exported.push(item);
+            expect(
+              exported.map((item) => [item.extensionId, item.userId, item.resourceType, item.resourceId, item.key, item.version, item.size, item.encrypted]),
+              name,
+            ).toEqual([
+              [ext.id, '5', null, null, 'bytes', 1, 300, false],
+              [ext.id, '5', null, null, 'secret', 1, 6, true],
+            ]);
+            expect(exported[0]!.value, name).toEqual(bytes);
+            expect(exported[0], name).toMatchObject({ uuid: entry!.uuid, category: 'c', description: 'd', createdBy: '5', updatedBy: '5' });
+            expect(exported[0]!.createdAt.getTime(), name).toBe(written.createdAt.getTime());
+            expect(exported[1]!.value.length, name).toBeGreaterThan(6);
+            expect((await storage.stats({ extensionId })).filter((row) => row.extensionId === ext.id), name).toEqual([
+              { extensionId: ext.id, scope: 'user', rows: 2, bytes: 306, encryptedRows: 1 },
+            ]);
+          }
           expect(await ext.user.delete('bytes'), name).toBe(true);
           const rotated = await storage.rotateKeys();
           expect(rotated.failed, name).toBe(0);

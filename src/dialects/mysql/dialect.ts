@@ -127,7 +127,7 @@ function upsertReturning(db: MySql2Database): Query {
 }
 
 /** A compiled statement and how to bind its parameters, worked out once. */
-interface Bound {
+export interface Bound {
   readonly sql: string;
   readonly bind: (values: Record<string, unknown>) => unknown[];
 }
@@ -357,9 +357,7 @@ function decodeRow(row: RowDataPacket): Row {
 }
 
 function errno(error: unknown): number | undefined {
-  // Drizzle's prepared statements (export, stats) throw the driver's error as the `cause` of their own.
-  const failure = error as { errno?: unknown; cause?: { errno?: unknown } } | null;
-  const value = failure?.errno ?? failure?.cause?.errno;
+  const value = (error as { errno?: unknown } | null)?.errno;
   return typeof value === 'number' ? value : undefined;
 }
 
@@ -702,7 +700,14 @@ function session(context: MysqlSession): Dialect {
 
     deleteExpired: (now: Date, limit: number) =>
       run('delete expired rows', async () => (await prepared<ResultSetHeader>(host, lifecycle.deleteExpired, { now, limit })).affectedRows),
-    ...transferOperations(db, pool, { run, execute: (connection, query, values) => prepared(connection, bound(query), values) }),
+    ...transferOperations(db, pool, {
+      run,
+      execute: (connection, query, values) => prepared(connection, bound(query), values),
+      compile: bound,
+      read: (statement, values) => prepared(host, statement, values),
+      decodeRow,
+      utf8,
+    }),
   });
 }
 

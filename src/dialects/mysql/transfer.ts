@@ -6,7 +6,7 @@
 import { inArray, sql, type Query } from 'drizzle-orm';
 import type { MySql2Database } from 'drizzle-orm/mysql2';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import type { Dialect, ExportedRow, ImportConflict, ImportedRow, ImportOutcome, ScopeStatsRow } from '../../dialect.js';
+import type { Dialect, ExportedRow, ImportConflict, ImportedRow, ImportOutcome, Row, Scope, ScopeStatsRow } from '../../dialect.js';
 import {
   exportedAfter,
   exportedRowColumns,
@@ -22,9 +22,15 @@ import {
   statsGrouping,
 } from '../shared/transfer-statements.js';
 import type { Connections } from './client.js';
+import type { Bound } from './dialect.js';
 import { extensionStorage as t } from './schema.js';
 
-/** What the dialect lends these operations: its error wrapping and its way of running compiled statements. */
+/**
+ * What the dialect lends these operations: its error wrapping, its way of compiling and running
+ * statements, and its row decoders. Every statement goes through it (not Drizzle's session, which runs
+ * `query` with the pool's options and client-side interpolation): so the pool's result options cannot
+ * change what is read, and a Galera cluster's causal reads cover export and stats too.
+ */
 export interface MysqlRunner {
   run<T>(operation: string, body: () => Promise<T>): Promise<T>;
   /**
@@ -32,19 +38,39 @@ export interface MysqlRunner {
    * result options overridden, compared placeholders bound as their UTF-8 bytes).
    */
   execute<T>(connection: Connection, query: Query, values: Record<string, unknown>): Promise<T>;
+  /** Compiles a statement once, for `read`. */
+  compile(query: Query): Bound;
+  /** Runs a compiled statement on the pool, as `execute` does on one connection. */
+  read<T>(statement: Bound, values: Record<string, unknown>): Promise<T>;
+  /** The dialect's decoder of a stored row (the columns of `schema.ts`, by their SQL names). */
+  decodeRow(row: RowDataPacket): Row;
+  /** A text the driver may return as bytes (the `VARBINARY` columns and expressions over them). */
+  utf8(value: unknown): string;
 }
 
-function prepareStatements(db: MySql2Database) {
+function prepareStatements(db: MySql2Database, compile: MysqlRunner['compile']) {
   const placeholder = sql.placeholder;
   const exportShape = (byExtension: boolean) =>
-    db.select(exportedRowColumns(t)).from(t).where(exportedAfter(t, byExtension)).orderBy(exportOrder(t)).limit(placeholder('limit')).prepare();
+    compile(
+      db
+        .select(exportedRowColumns(t))
+        .from(t)
+        .where(exportedAfter(t, byExtension))
+        .orderBy(exportOrder(t))
+        .limit(placeholder('limit') as unknown as number)
+        .toSQL(),
+    );
+  // The rows are decoded by hand, by name: the computed columns get one.
+  const { extensionId, scope, rows, bytes, encryptedRows } = statsColumns(t);
   const statsShape = (byExtension: boolean) =>
-    db
-      .select(statsColumns(t))
-      .from(t)
-      .where(ofExtension(t, byExtension))
-      .groupBy(...statsGrouping(t))
-      .prepare();
+    compile(
+      db
+        .select({ extensionId, scope: scope.as('scope'), rows: rows.as('rows'), bytes: bytes.as('bytes'), encryptedRows: encryptedRows.as('encrypted_rows') })
+        .from(t)
+        .where(ofExtension(t, byExtension))
+        .groupBy(...statsGrouping(t))
+        .toSQL(),
+    );
   return {
     exportAll: exportShape(false),
     exportExtension: exportShape(true),
@@ -57,16 +83,33 @@ function prepareStatements(db: MySql2Database) {
 
 /** The `exportRows`, `importRows` and `stats` of a MySQL dialect over `db` and `pool`. */
 export function transferOperations(db: MySql2Database, pool: Connections, runner: MysqlRunner): Pick<Dialect, 'exportRows' | 'importRows' | 'stats'> {
-  const { run, execute } = runner;
+  const { run, execute, compile, read, decodeRow, utf8 } = runner;
   let statements: ReturnType<typeof prepareStatements> | undefined;
-  const prepared = () => (statements ??= prepareStatements(db));
+  const prepared = () => (statements ??= prepareStatements(db, compile));
+  const exportedRow = (row: RowDataPacket): ExportedRow => {
+    const decoded = decodeRow(row) as Row & { -readonly [K in keyof Scope]: Scope[K] };
+    decoded.extensionId = utf8(row.extension_id);
+    decoded.userId = utf8(row.user_id);
+    decoded.resourceType = utf8(row.resource_type);
+    decoded.resourceId = utf8(row.resource_id);
+    return decoded;
+  };
+  const statsRow = (row: RowDataPacket): ScopeStatsRow => ({
+    extensionId: utf8(row.extension_id),
+    scope: utf8(row.scope) as ScopeStatsRow['scope'],
+    rows: Number(row.rows),
+    bytes: Number(row.bytes),
+    encryptedRows: Number(row.encrypted_rows),
+  });
   return {
     exportRows: (afterId: number, limit: number, extensionId: string | null) =>
-      run('export rows', () => {
+      run('export rows', async () => {
         const { exportAll, exportExtension } = prepared();
-        return (
-          extensionId === null ? exportAll.execute({ afterId, limit }) : exportExtension.execute({ afterId, limit, extensionId: Buffer.from(extensionId, 'utf8') })
-        ) as Promise<ExportedRow[]>;
+        const rows =
+          extensionId === null
+            ? await read<RowDataPacket[]>(exportAll, { afterId, limit })
+            : await read<RowDataPacket[]>(exportExtension, { afterId, limit, extensionId });
+        return rows.map(exportedRow);
       }),
 
     importRows: (rows: readonly ImportedRow[], onConflict: ImportConflict) =>
@@ -91,8 +134,8 @@ export function transferOperations(db: MySql2Database, pool: Connections, runner
     stats: (extensionId: string | null) =>
       run('stats', async () => {
         const { statsAll, statsExtension } = prepared();
-        const rows = extensionId === null ? await statsAll.execute() : await statsExtension.execute({ extensionId: Buffer.from(extensionId, 'utf8') });
-        return sortedStats(rows as ScopeStatsRow[]);
+        const rows = extensionId === null ? await read<RowDataPacket[]>(statsAll, {}) : await read<RowDataPacket[]>(statsExtension, { extensionId });
+        return sortedStats(rows.map(statsRow));
       }),
   };
 }
