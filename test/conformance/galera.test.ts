@@ -43,7 +43,10 @@ conformance({
       peer: async () => ({ dialect: mysql(cluster.nodes[++peers % cluster.nodes.length]!), close: async () => undefined }),
       clear: async () => void (await pool.query('DELETE FROM extension_storage')),
       tables: async () => {
-        const [rows] = await pool.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()');
+        // Causal, like every read of the harness: the DDL before it may have run through another node.
+        const [rows] = await pool.query(
+          'SET STATEMENT wsrep_sync_wait=15 FOR SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()',
+        );
         return (rows as { name: string }[]).map((row) => row.name);
       },
       // A read may land on another node than the write before it: wait for causality, as the dialect does.
