@@ -56,8 +56,8 @@ export class ValueTooLargeError extends ExtensionStorageError {
 
 /** The user scope was asked for without a user. */
 export class UnauthenticatedError extends ExtensionStorageError {
-  constructor(message: string) {
-    super('UNAUTHENTICATED', message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('UNAUTHENTICATED', message, options);
   }
 }
 

@@ -71,7 +71,12 @@ export class ExtensionHandle {
 function userResolver(source: UserSource): () => string | null {
   if (typeof source === 'function') {
     return () => {
-      const user = source();
+      let user: User | undefined | null;
+      try {
+        user = source();
+      } catch (error) {
+        throw new UnauthenticatedError('the storage\'s "user" function threw, so the caller\'s user is unknown', { cause: error });
+      }
       return user === undefined || user === null ? null : validate.userId(user.id);
     };
   }

@@ -8,6 +8,10 @@
  */
 import type { Dialect, QuotaLimits } from './dialect.js';
 import { QuotaExceededError, ValidationError, type QuotaKind } from './errors.js';
+import * as validate from './validation.js';
+
+/** The names a `quota()` result may have. */
+const QUOTA_RESULT: ReadonlySet<string> = new Set(['bytes', 'keys']);
 
 /** A per-extension override of the storage-wide quotas; `undefined` keeps them. */
 export type QuotaFunction = (extensionId: string) => { readonly bytes?: number; readonly keys?: number } | undefined;
@@ -54,11 +58,17 @@ export class QuotaRecorder {
 
   /** The limits in force for an extension: the override's where it gives one, else the defaults. */
   limitsOf(extensionId: string): QuotaLimits {
-    const override = this.#override?.(extensionId);
+    let override: ReturnType<QuotaFunction> | undefined;
+    try {
+      override = this.#override?.(extensionId);
+    } catch (error) {
+      throw new ValidationError('"quota" threw; nothing was written', { cause: error });
+    }
     if (override === undefined) return this.#defaults;
     if (typeof override !== 'object' || override === null) {
       throw new ValidationError(`"quota" expected to return { bytes?, keys? } or undefined, got ${override === null ? 'null' : typeof override}`);
     }
+    validate.options('quota()', override, QUOTA_RESULT);
     return {
       bytes: override.bytes === undefined ? this.#defaults.bytes : checkedLimit('quota().bytes', override.bytes),
       keys: override.keys === undefined ? this.#defaults.keys : checkedLimit('quota().keys', override.keys),

@@ -17,7 +17,12 @@ const MAX_LEAVES = 256;
  * entry `key`, and each failing path with the schema's expectation.
  */
 export async function conform<T>(schema: StandardSchemaV1<unknown, T>, input: unknown, key: string): Promise<T> {
-  const result = await schema['~standard'].validate(input);
+  let result: StandardSchemaV1.Result<T>;
+  try {
+    result = await schema['~standard'].validate(input);
+  } catch (error) {
+    throw new ValidationError(`"${key}": the schema threw while checking the value`, { cause: error });
+  }
   if (!result.issues) return result.value;
   const issues = result.issues.map((issue) => {
     const path = (issue.path ?? []).map((segment) => (typeof segment === 'object' && segment !== null ? segment.key : segment));

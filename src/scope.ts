@@ -217,8 +217,10 @@ export class ScopeHandle {
     const { schema, ...setOptions } = validate.options('options', jsonOptions, SET_JSON_OPTIONS);
     if (schema !== undefined) validate.standardSchema('schema', schema);
     validate.key(key);
-    const checked = schema ? await conform(schema, value, key) : value;
-    const text = serialize(checked);
+    // The schema checks the value; what is stored is the value given (its input), so that getJSON with
+    // the same schema reads it back (a transforming schema's output need not be its input).
+    if (schema) await conform(schema, value, key);
+    const text = serialize(value);
     return this.set(key, text, { ...setOptions, valueType: setOptions.valueType ?? JSON_TYPE });
   }
 
@@ -389,7 +391,8 @@ export class ScopeHandle {
       throw new ValidationError(`"entries" expected an array of at most ${MAX_BATCH_KEYS} entries, got ${Array.isArray(entries) ? entries.length : typeof entries}`);
     }
     if (entries.length === 0) return [];
-    const writes = entries.map((entry, index) => this.#batchWrite(entry, index));
+    const writes: { write: RowWrite; condition: Condition }[] = [];
+    for (let index = 0; index < entries.length; index++) writes.push(this.#batchWrite(entries[index]!, index));
     const seen = new Set<string>();
     for (const { write } of writes) {
       if (seen.has(write.key)) throw new ValidationError('"entries" expected each key once, got one twice');
@@ -573,7 +576,10 @@ function batchKeys(keys: readonly string[]): string[] {
   if (!Array.isArray(keys) || keys.length > MAX_BATCH_KEYS) {
     throw new ValidationError(`"keys" expected an array of at most ${MAX_BATCH_KEYS} keys, got ${Array.isArray(keys) ? keys.length : typeof keys}`);
   }
-  return keys.map((key, index) => validate.key(key, `keys[${index}]`));
+  // A loop, not map: map skips the holes of a sparse array, which would pass unchecked.
+  const checked: string[] = [];
+  for (let index = 0; index < keys.length; index++) checked.push(validate.key(keys[index], `keys[${index}]`));
+  return checked;
 }
 
 async function parseJSON<T>(key: string, text: string, schema: StandardSchemaV1<unknown, T> | undefined): Promise<T> {

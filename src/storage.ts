@@ -91,14 +91,30 @@ export class ExtensionStorage {
     }
     const limits = validate.options('limits', options.limits, LIMITS);
     const maxValueBytes = validate.positiveInteger('limits.maxValueBytes', limits.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES);
-    const cipher =
-      options.encryptionKeys === undefined
-        ? null
-        : new StorageCipher(options.encryptionKeys, options.encryptionKeyBinding ?? 'scope', options.cryptoBackend ?? 'auto');
+    // Checked with or without keys: a misspelt value is refused, never ignored until keys arrive.
+    const binding = options.encryptionKeyBinding ?? 'scope';
+    if (binding !== 'scope' && binding !== 'none') {
+      throw new ValidationError(`"encryptionKeyBinding" expected "scope" or "none", got ${typeof binding}`);
+    }
+    const backend = options.cryptoBackend ?? 'auto';
+    if (backend !== 'auto' && backend !== 'native' && backend !== 'portable') {
+      throw new ValidationError(`"cryptoBackend" expected "auto", "native" or "portable", got ${typeof backend}`);
+    }
+    const cipher = options.encryptionKeys === undefined ? null : new StorageCipher(options.encryptionKeys, binding, backend);
     if (options.now !== undefined && typeof options.now !== 'function') {
       throw new ValidationError(`"now" expected a function returning a Date, got ${typeof options.now}`);
     }
-    const now = options.now ?? (() => new Date());
+    const clock = options.now;
+    const now =
+      clock === undefined
+        ? () => new Date()
+        : () => {
+            const date: unknown = clock();
+            if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
+              throw new ValidationError(`"now" expected a function returning a valid Date, got ${date instanceof Date ? 'an invalid Date' : typeof date}`);
+            }
+            return date;
+          };
     if (options.quota !== undefined && typeof options.quota !== 'function') {
       throw new ValidationError(`"quota" expected a function (extensionId) => ({ bytes?, keys? }) | undefined, got ${typeof options.quota}`);
     }

@@ -11,6 +11,7 @@ import type { StorageContext } from './scope.js';
 import * as validate from './validation.js';
 import { EXPORTED_ENTRY, EXPORT_OPTIONS, IMPORT_OPTIONS } from './option-names.js';
 import { ownedBytes } from './bytes.js';
+import { quotaRefusal } from './quota.js';
 
 /**
  * One entry as an export gives it and an import takes it: the entry, its scope and its stored value.
@@ -169,6 +170,10 @@ export async function importEntries(
   entries: AsyncIterable<ExportedEntry> | Iterable<ExportedEntry>,
   importOptions?: ImportOptions,
 ): Promise<ImportResult> {
+  const source = entries as { [Symbol.asyncIterator]?: unknown; [Symbol.iterator]?: unknown } | null | undefined;
+  if (source === null || typeof source !== 'object' || (typeof source[Symbol.asyncIterator] !== 'function' && typeof source[Symbol.iterator] !== 'function')) {
+    throw new ValidationError(`"entries" expected an iterable or async iterable of exported entries, got ${source === null ? 'null' : typeof source}`);
+  }
   const options = validate.options('options', importOptions, IMPORT_OPTIONS);
   const onConflict = options.onConflict ?? 'fail';
   if (!CONFLICT_MODES.includes(onConflict)) {
@@ -183,10 +188,15 @@ export async function importEntries(
   const flush = async () => {
     let outcomes: ImportOutcome[];
     try {
+      // Imported entries count against the quotas like any write: record them first.
+      for (const extensionId of new Set(batch.map((row) => row.extensionId))) {
+        const recording = context.quota.record(context.dialect, extensionId, !context.transactional);
+        if (recording) await recording;
+      }
       outcomes = await context.dialect.importRows(batch, onConflict);
     } catch (error) {
       flushFailed = true;
-      throw error;
+      throw quotaRefusal(error) ?? error;
     }
     batch = [];
     for (const outcome of outcomes) {

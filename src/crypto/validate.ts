@@ -27,7 +27,10 @@ export function expectBytes(value: unknown, field: string, length?: number): Uin
 
 /** Message bytes: a `Uint8Array` as is, a string as UTF-8. */
 export function expectData(value: unknown, field: string): Uint8Array {
-  if (typeof value === 'string') return utf8.encode(value);
+  if (typeof value === 'string') {
+    if (!value.isWellFormed()) throw new ValidationError(`"${field}" expected well-formed Unicode, got a lone surrogate`);
+    return utf8.encode(value);
+  }
   if (value instanceof Uint8Array) return value;
   throw new ValidationError(`"${field}" expected a string or Uint8Array, got ${describeType(value)}`);
 }

@@ -135,6 +135,9 @@ function prepareLifecycleStatements(db: BetterSQLite3Database) {
   };
 }
 
+/** The migration running on each connection, which the next one waits for. */
+const migrationTurns = new WeakMap<BetterSqliteDatabase, Promise<void>>();
+
 /** better-sqlite3 binds Buffers, not plain Uint8Arrays. */
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -233,8 +236,19 @@ export function sqlite(client: SqliteClient): Dialect {
     },
   };
 
-  /** Holds SQLite's write lock for the whole migration, so concurrent starts apply it once. */
-  async function locked(body: (session: MigrationSession) => Promise<void>): Promise<void> {
+  /**
+   * Holds SQLite's write lock for the whole migration, so concurrent starts apply it once. Two
+   * migrations on one connection (two calls, or two dialects over one Database) take turns: SQLite
+   * cannot open a transaction inside another.
+   */
+  function locked(body: (session: MigrationSession) => Promise<void>): Promise<void> {
+    const previous = migrationTurns.get(raw) ?? Promise.resolve();
+    const turn = previous.then(() => lockedNow(body));
+    migrationTurns.set(raw, turn.catch(() => undefined));
+    return turn;
+  }
+
+  async function lockedNow(body: (session: MigrationSession) => Promise<void>): Promise<void> {
     await writing('migration lock', () => raw.exec('BEGIN IMMEDIATE'));
     try {
       await body(migrationSession);

@@ -1,0 +1,104 @@
+/**
+ * What a new user's attempt to break the library found, each kept as a test: input that was silently
+ * accepted, host functions whose failures escaped untyped, an import that went past the quota, and
+ * concurrent migrations on one SQLite connection.
+ */
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ExtensionStorage, type ExtensionStorageOptions } from '../../src/index.js';
+import { sqlite } from '../../src/dialects/sqlite/index.js';
+import { Fernet } from '../../src/crypto/index.js';
+
+async function open(options: Omit<ExtensionStorageOptions, 'dialect'> = {}): Promise<ExtensionStorage> {
+  const storage = new ExtensionStorage({ ...options, dialect: sqlite(new Database(':memory:')) });
+  await storage.migrate();
+  return storage;
+}
+
+describe('nothing is silently accepted', () => {
+  it('encryptionKeyBinding and cryptoBackend are checked even without keys, and named', () => {
+    const dialect = sqlite(new Database(':memory:'));
+    expect(() => new ExtensionStorage({ dialect, encryptionKeyBinding: 'bogus' as never })).toThrow(/"encryptionKeyBinding"/);
+    expect(() => new ExtensionStorage({ dialect, cryptoBackend: 'bogus' as never })).toThrow(/"cryptoBackend"/);
+    expect(() => new ExtensionStorage({ dialect, encryptionKeys: 'k', cryptoBackend: 'bogus' as never })).toThrow(/"cryptoBackend"/);
+  });
+
+  it('a quota() result with an unknown name, a throwing quota() and a clock that is not a Date are VALIDATION', async () => {
+    const misspelt = await open({ quota: () => ({ byts: 1 }) as never });
+    await expect(misspelt.extension('acme.q').global.set('k', 'x')).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('byts') });
+    const throwing = await open({
+      quota: () => {
+        throw new Error('billing service down');
+      },
+    });
+    await expect(throwing.extension('acme.q').global.set('k', 'x')).rejects.toMatchObject({ code: 'VALIDATION', cause: { message: 'billing service down' } });
+    const clock = await open({ now: () => 'yesterday' as never });
+    await expect(clock.purgeExpired()).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('"now"') });
+  });
+
+  it('holes in batch arrays are refused like undefined keys', async () => {
+    const global = (await open()).extension('acme.b').global;
+    // eslint-disable-next-line no-sparse-arrays
+    await expect(global.getMany([, 'a'] as string[])).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('keys[0]') });
+    // eslint-disable-next-line no-sparse-arrays
+    await expect(global.deleteMany([, 'a'] as string[])).rejects.toMatchObject({ code: 'VALIDATION' });
+    // eslint-disable-next-line no-sparse-arrays
+    await expect(global.setMany([, { key: 'a', value: 'v' }] as never)).rejects.toMatchObject({ code: 'VALIDATION' });
+    expect(await global.count()).toBe(0);
+  });
+
+  it('importEntries refuses what is not a collection of entries', async () => {
+    const storage = await open();
+    for (const entries of [null, 42, 'text', {}]) {
+      await expect(storage.importEntries(entries as never)).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('"entries"') });
+    }
+  });
+});
+
+describe("host functions' failures are typed", () => {
+  it('a schema that throws is VALIDATION, a user function that throws is UNAUTHENTICATED, each with the cause', async () => {
+    const failure = new Error('schema bug');
+    const throwing = { '~standard': { version: 1, vendor: 'test', validate: () => Promise.reject(failure) } } as never;
+    const storage = await open({
+      user: () => {
+        throw new Error('session store down');
+      },
+    });
+    const ext = storage.extension('acme.h');
+    await expect(ext.global.setJSON('k', { a: 1 }, { schema: throwing })).rejects.toMatchObject({ code: 'VALIDATION', cause: failure });
+    await expect(ext.user.get('k')).rejects.toMatchObject({ code: 'UNAUTHENTICATED', cause: { message: 'session store down' } });
+  });
+});
+
+describe('round trips and limits', () => {
+  it('setJSON stores the value given, so getJSON with the same transforming schema reads it back', async () => {
+    const global = (await open()).extension('acme.j').global;
+    const Length = z.string().transform((text) => text.length);
+    await global.setJSON('k', 'hello', { schema: Length });
+    expect(await global.getJSON('k')).toBe('hello');
+    expect(await global.getJSON('k', { schema: Length })).toBe(5);
+  });
+
+  it('an import keeps to the quotas like any write', async () => {
+    const source = await open();
+    for (let i = 0; i < 10; i++) await source.extension('acme.imp').global.set(`k${i}`, 'v');
+    const target = await open({ limits: { quotaKeysPerExtension: 5 } });
+    await expect(target.importEntries(source.exportEntries(), { batchSize: 3 })).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED', kind: 'keys', limit: 5 });
+    expect((await target.usage('acme.imp')).keys).toBeLessThanOrEqual(5);
+  });
+
+  it('concurrent migrate() calls on one SQLite connection take turns', async () => {
+    const db = new Database(':memory:');
+    const a = new ExtensionStorage({ dialect: sqlite(db) });
+    const b = new ExtensionStorage({ dialect: sqlite(db) });
+    await Promise.all([a.migrate(), a.migrate(), b.migrate(), b.migrate(), a.migrate()]);
+    await a.extension('acme.m').global.set('k', 'v');
+    expect(await b.extension('acme.m').global.getText('k')).toBe('v');
+  });
+
+  it('Fernet refuses a message string that is not well-formed Unicode (it would come back changed)', () => {
+    const fernet = new Fernet(Fernet.generateKey());
+    expect(() => fernet.encrypt('\ud800')).toThrow(/well-formed/);
+  });
+});
