@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ExtensionStorage, type ExtensionStorageOptions } from '../../src/index.js';
+import { ExtensionStorage, type ExtensionStorageOptions, type StandardSchemaV1 } from '../../src/index.js';
 import { sqlite } from '../../src/dialects/sqlite/index.js';
 import { Fernet } from '../../src/crypto/index.js';
 
@@ -59,7 +59,7 @@ describe('nothing is silently accepted', () => {
 describe("host functions' failures are typed", () => {
   it('a schema that throws is VALIDATION, a user function that throws is UNAUTHENTICATED, each with the cause', async () => {
     const failure = new Error('schema bug');
-    const throwing = { '~standard': { version: 1, vendor: 'test', validate: () => Promise.reject(failure) } } as never;
+    const throwing = { '~standard': { version: 1, vendor: 'test', validate: () => Promise.reject(failure) } } as unknown as StandardSchemaV1<unknown, unknown>;
     const storage = await open({
       user: () => {
         throw new Error('session store down');
