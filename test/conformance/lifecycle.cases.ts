@@ -132,6 +132,27 @@ export function lifecycleCases({ storage, test, query, dialect }: SuiteContext):
       expect(record).toEqual(recount);
     });
 
+    test('a refused write caught inside a transaction never turns into a silent rollback of the rest', async () => {
+      const s = storage({ limits: { quotaKeysPerExtension: 2 } });
+      const outcome = await s
+        .transaction(async (tx) => {
+          const global = tx.extension('acme.caught').global;
+          await global.set('a', '1');
+          await global.set('b', '2');
+          await global.set('c', '3').catch((error: unknown) => expect(error).toMatchObject({ code: 'QUOTA_EXCEEDED' }));
+          return 'resolved';
+        })
+        .catch((error: unknown) => error);
+      const count = await s.extension('acme.caught').global.count();
+      // Either the transaction commits what succeeded (SQLite, MySQL: a failed statement is undone alone),
+      // or it fails as a whole (PostgreSQL aborts it): never resolved with nothing committed.
+      if (outcome === 'resolved') expect(count).toBe(2);
+      else {
+        expect(outcome).toMatchObject({ code: 'DATABASE' });
+        expect(count).toBe(0);
+      }
+    });
+
     test('32 concurrent writers of one extension never go past its quota', async () => {
       const s = storage({ limits: { quotaBytesPerExtension: 100 } });
       const ext = s.extension('acme.race');

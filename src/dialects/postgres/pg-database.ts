@@ -63,6 +63,19 @@ function textAsBytes<T extends Record<string, Column>>(columns: T): T {
   return Object.fromEntries(Object.entries(columns).map(([name, column]) => [name, read(column)])) as unknown as T;
 }
 
+/** Where a transaction's view keeps its first failure (see `PgSession.failed`). */
+const FAILED = Symbol('failed statement');
+
+/** The error for an operation (or the commit) of a transaction in which a statement already failed. */
+function abortedTransaction(name: string, operation: string, first: ExtensionStorageError): ExtensionStorageError {
+  // A deadlock stays the retryable CONFLICT it was, so `transaction(fn, { retries })` runs fn again.
+  if (first instanceof ConflictError) return first;
+  return new DatabaseError(
+    `${name}: ${operation}: an earlier statement of this transaction failed, and PostgreSQL rolls the whole transaction back; nothing of it is committed`,
+    first,
+  );
+}
+
 /** The metadata columns, as the statements that write return them. */
 const info = infoColumns(t);
 
@@ -355,20 +368,37 @@ interface PgSession {
   /** The host's transaction handle as a Drizzle database on its connection, or `null` if not one this dialect takes. */
   readonly adopt: (host: unknown) => AnyPgDatabase | null;
   readonly traits: PgDriverTraits;
+  /**
+   * In a transaction's view: the first statement that failed in it. PostgreSQL aborts the whole
+   * transaction then, and a COMMIT would answer ROLLBACK without an error: the view refuses to go on.
+   */
+  readonly failed?: { error: ExtensionStorageError | null };
 }
 
 function session(context: PgSession): Dialect {
   const { name, db, statements, lifecycle, traits } = context;
   /** The same dialect over `tx`: a Drizzle transaction (whose `transaction` is a savepoint). */
   const over = (tx: AnyPgDatabase) =>
-    session({ name, db: tx, statements: prepareStatements(tx, traits), lifecycle: prepareLifecycleStatements(tx), adopt: context.adopt, traits });
+    session({
+      name,
+      db: tx,
+      statements: prepareStatements(tx, traits),
+      lifecycle: prepareLifecycleStatements(tx),
+      adopt: context.adopt,
+      traits,
+      failed: { error: null },
+    });
+  const { failed } = context;
 
-  /** Runs one operation and wraps driver errors. */
+  /** Runs one operation and wraps driver errors; in a transaction, none after one has failed. */
   async function run<T>(operation: string, body: () => Promise<T>): Promise<T> {
+    if (failed?.error) throw abortedTransaction(name, operation, failed.error);
     try {
       return await body();
     } catch (error) {
-      throw wrapped(name, operation, error);
+      const typed = wrapped(name, operation, error);
+      if (failed && !(error instanceof ExtensionStorageError)) failed.error ??= typed;
+      throw typed;
     }
   }
 
@@ -391,6 +421,7 @@ function session(context: PgSession): Dialect {
   }
 
   return Object.freeze({
+    [FAILED]: failed,
     name,
     migrate: () => locked((session) => applyMigrations(name, session, migrations)),
     migrateDown: () => locked((session) => revertMigrations(name, session, migrations)),
@@ -464,8 +495,13 @@ function session(context: PgSession): Dialect {
       let thrown: { error: unknown } | null = null;
       try {
         return await db.transaction(async (tx) => {
+          const view = over(tx as unknown as AnyPgDatabase) as Dialect & { readonly [FAILED]: { error: ExtensionStorageError | null } };
           try {
-            return await body(over(tx as unknown as AnyPgDatabase));
+            const result = await body(view);
+            // A statement failed and the caller went on: PostgreSQL would turn the COMMIT into a ROLLBACK.
+            const failure = view[FAILED].error;
+            if (failure) throw abortedTransaction(name, 'commit', failure);
+            return result;
           } catch (error) {
             thrown = { error };
             throw error;
