@@ -97,6 +97,25 @@ describe('round trips and limits', () => {
     expect(await b.extension('acme.m').global.getText('k')).toBe('v');
   });
 
+  it('two sqlite() over one Database see each other\'s transactions: a write of one never joins the other\'s', async () => {
+    const db = new Database(':memory:');
+    const a = new ExtensionStorage({ dialect: sqlite(db) });
+    const b = new ExtensionStorage({ dialect: sqlite(db) });
+    await a.migrate();
+    const rolledBack = a
+      .transaction(async (tx) => {
+        await tx.extension('acme.two').global.set('in-a', '1');
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        throw new Error('roll back');
+      })
+      .catch(() => 'rolled back');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await b.extension('acme.two').global.set('from-b', 'kept');
+    expect(await rolledBack).toBe('rolled back');
+    expect(await b.extension('acme.two').global.getText('from-b')).toBe('kept');
+    expect(await b.extension('acme.two').global.getText('in-a')).toBeNull();
+  });
+
   it('Fernet refuses a message string that is not well-formed Unicode (it would come back changed)', () => {
     const fernet = new Fernet(Fernet.generateKey());
     expect(() => fernet.encrypt('\ud800')).toThrow(/well-formed/);

@@ -135,6 +135,18 @@ function prepareLifecycleStatements(db: BetterSQLite3Database) {
   };
 }
 
+/**
+ * One transaction state per connection, shared by every dialect built over it: two `sqlite(db)` over one
+ * Database must see each other's transactions, or one's writes would slip into the other's.
+ */
+const connectionStates = new WeakMap<BetterSqliteDatabase, SqliteConnectionState>();
+
+function connectionState(raw: BetterSqliteDatabase): SqliteConnectionState {
+  let state = connectionStates.get(raw);
+  if (state === undefined) connectionStates.set(raw, (state = new SqliteConnectionState(raw, wrapped)));
+  return state;
+}
+
 /** The migration running on each connection, which the next one waits for. */
 const migrationTurns = new WeakMap<BetterSqliteDatabase, Promise<void>>();
 
@@ -172,7 +184,7 @@ export function sqlite(client: SqliteClient): Dialect {
   // Statements are prepared after migrate(): SQLite refuses to prepare against a missing table.
   const prepared = () => (statements ??= prepareStatements(db));
   const preparedLifecycle = () => (lifecycle ??= prepareLifecycleStatements(db));
-  const state = new SqliteConnectionState(raw, (operation, error) => wrapped(operation, error));
+  const state = connectionState(raw);
 
   /**
    * Runs one operation, retrying while another process holds the write lock, and wraps driver errors.
