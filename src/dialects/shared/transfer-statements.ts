@@ -7,7 +7,7 @@
 import { and, asc, eq, gt, or, sql, type SQL } from 'drizzle-orm';
 import type { ImportConflict, ImportedRow, ImportOutcome, ScopeStatsRow } from '../../dialect.js';
 import { inScope } from './conditions.js';
-import type { StorageColumns } from './statements.js';
+import { insertedRow, type StorageColumns } from './statements.js';
 
 const EXPORTED_ROW = [
   'id',
@@ -53,22 +53,14 @@ export function sameEntry(t: StorageColumns): SQL {
   return or(and(inScope(t), eq(t.key, sql.placeholder('key'))), eq(t.uuid, sql.placeholder('uuid'))) as SQL;
 }
 
-/** The row an import inserts, every column from the `ImportedRow` of the same name. */
+/**
+ * The row an import inserts, every column from the `ImportedRow` of the same name: what an upsert
+ * inserts, with the version, timestamps and authors the export read instead of a new write's.
+ */
 export function importedRow() {
   const placeholder = sql.placeholder;
   return {
-    uuid: placeholder('uuid'),
-    extensionId: placeholder('extensionId'),
-    userId: placeholder('userId'),
-    resourceType: placeholder('resourceType'),
-    resourceId: placeholder('resourceId'),
-    key: placeholder('key'),
-    value: placeholder('value'),
-    valueType: placeholder('valueType'),
-    category: placeholder('category'),
-    description: placeholder('description'),
-    isEncrypted: placeholder('isEncrypted'),
-    size: placeholder('size'),
+    ...insertedRow(),
     version: placeholder('version'),
     createdAt: placeholder('createdAt'),
     updatedAt: placeholder('updatedAt'),
