@@ -99,6 +99,80 @@ export function galeraProofs(nodes: readonly GaleraNode[] | undefined, mysqlUrl:
       }
     });
 
+    it('200 concurrent increments and 200 concurrent updates of one key through three nodes end at exactly 200 each', async () => {
+      // A storage per node, the calls dealt to them in turn: every node writes the one row at once.
+      const scopes = cluster.nodes.map((pool) => new ExtensionStorage({ dialect: mysql(pool) }).extension('acme.counters').global);
+      let before = await conflicts(cluster.nodes);
+      let t0 = performance.now();
+      const sums = await Promise.all(Array.from({ length: 200 }, (_, i) => scopes[i % 3]!.increment('hits')));
+      let ms = performance.now() - t0;
+      // each increment was applied once: the values returned are 1..200, each once
+      expect([...sums].sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+      for (const pool of cluster.nodes) {
+        const rows = await causal(pool, 'SELECT value FROM extension_storage WHERE `key` = ?', [Buffer.from('hits')]);
+        expect(Buffer.from(rows[0]!.value as Uint8Array).toString()).toBe('200');
+      }
+      note(`200 increments of one key through three nodes: ${ms.toFixed(0)} ms, ${(await conflicts(cluster.nodes)) - before} certification conflicts`);
+
+      before = await conflicts(cluster.nodes);
+      const calls = Array.from({ length: 200 }, () => 0); // fn calls per update: attempts
+      t0 = performance.now();
+      const written = await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          scopes[i % 3]!.updateJSON<{ n: number }>(
+            'stats',
+            (current) => {
+              calls[i]!++;
+              return { n: (current?.n ?? 0) + 1 };
+            },
+            { retries: 100 },
+          ),
+        ),
+      );
+      ms = performance.now() - t0;
+      expect(written.map((value) => value.n).sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+      for (const scope of scopes) {
+        expect(await scope.getJSON('stats')).toEqual({ n: 200 });
+        expect((await scope.get('stats'))?.version).toBe(200);
+      }
+      note(
+        `200 updates of one key through three nodes: ${ms.toFixed(0)} ms, ${calls.reduce((a, b) => a + b) - 200} compare-and-set retries ` +
+          `(at most ${Math.max(...calls) - 1} for one call, of the 100 allowed), ` +
+          `${(await conflicts(cluster.nodes)) - before} certification conflicts`,
+      );
+    }, 120_000);
+
+    it('32 concurrent writers of one extension through three nodes never exceed its quota, and usage equals a recount', async () => {
+      for (let round = 0; round < 3; round++) {
+        const extensionId = `acme.quota-${round}`;
+        // 100 bytes: room for exactly 10 of the 32 new 10-byte entries.
+        const storages = cluster.nodes.map((pool) => new ExtensionStorage({ dialect: mysql(pool), limits: { quotaBytesPerExtension: 100 } }));
+        const before = await conflicts(cluster.nodes);
+        const t0 = performance.now();
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 32 }, (_, i) => storages[i % 3]!.extension(extensionId).global.set(`key-${String(i).padStart(2, '0')}`, 'ten bytes!')),
+        );
+        const ms = performance.now() - t0;
+        const refused = outcomes.filter((outcome) => outcome.status === 'rejected').map((outcome) => (outcome as PromiseRejectedResult).reason as unknown);
+        for (const error of refused) {
+          expect(error).toBeInstanceOf(ExtensionStorageError);
+          expect((error as ExtensionStorageError).code).toBe('QUOTA_EXCEEDED');
+        }
+        expect(outcomes.length - refused.length).toBe(10);
+        for (const [index, pool] of cluster.nodes.entries()) {
+          const [recount] = await causal(pool, 'SELECT COALESCE(SUM(size), 0) AS bytes, COUNT(*) AS n FROM extension_storage WHERE extension_id = ?', [
+            Buffer.from(extensionId),
+          ]);
+          expect({ bytes: Number(recount!.bytes), keys: Number(recount!.n) }).toEqual({ bytes: 100, keys: 10 });
+          expect(await storages[index]!.usage(extensionId)).toEqual({ bytes: 100, keys: 10 });
+        }
+        note(
+          `32 writers of one extension (quota 100 bytes) through three nodes: ${ms.toFixed(0)} ms, ` +
+            `${outcomes.length - refused.length} written, ${refused.length} QUOTA_EXCEEDED, ${(await conflicts(cluster.nodes)) - before} certification conflicts`,
+        );
+      }
+    }, 120_000);
+
     it('a write through node 1 is read at once through node 2, 1,000 times', async () => {
       const on = (pool: Pool) => new ExtensionStorage({ dialect: mysql(pool) }).extension('acme.causal').global;
       const [writer, reader] = [on(cluster.nodes[0]!), on(cluster.nodes[1]!)];
