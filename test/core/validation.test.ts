@@ -182,7 +182,7 @@ describe('options that may hold a secret', () => {
     const secret = 'a-secret-in-the-wrong-option';
     const attempts: [string, () => unknown][] = [
       ['encryptionKeyBinding', () => new ExtensionStorage({ dialect: sqlite(db), encryptionKeys: 'k', encryptionKeyBinding: secret as never })],
-      ['backend', () => new ExtensionStorage({ dialect: sqlite(db), encryptionKeys: 'k', cryptoBackend: secret as never })],
+      ['cryptoBackend', () => new ExtensionStorage({ dialect: sqlite(db), encryptionKeys: 'k', cryptoBackend: secret as never })],
     ];
     for (const [field, attempt] of attempts) {
       await refuses(attempt, field);
