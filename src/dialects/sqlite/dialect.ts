@@ -147,6 +147,19 @@ function connectionState(raw: BetterSqliteDatabase): SqliteConnectionState {
   return state;
 }
 
+/** The oldest SQLite the library supports, as [major, minor, patch] (RAISE with an expression). */
+const MIN_SQLITE: readonly [number, number, number] = [3, 47, 0];
+
+/** Whether the dotted version `version` is at least `minimum`. */
+function atLeast(version: string, minimum: readonly number[]): boolean {
+  const parts = version.split('.').map(Number);
+  for (let i = 0; i < minimum.length; i++) {
+    const part = parts[i] ?? 0;
+    if (part !== minimum[i]) return part > minimum[i]!;
+  }
+  return true;
+}
+
 /** The migration running on each connection, which the next one waits for. */
 const migrationTurns = new WeakMap<BetterSqliteDatabase, Promise<void>>();
 
@@ -227,6 +240,13 @@ export function sqlite(client: SqliteClient): Dialect {
         throw new UnsupportedDatabaseError(
           `sqlite: the database's encoding is ${String(encoding)}; extension-storage needs UTF-8 (SQLite's default): ` +
             `use a database created without PRAGMA encoding, or copy this one into a new UTF-8 database`,
+        );
+      }
+      // The quota trigger's message is an expression in RAISE, which SQLite accepts from 3.47.0 on.
+      const version = String(raw.prepare('SELECT sqlite_version()').pluck().get());
+      if (!atLeast(version, MIN_SQLITE)) {
+        throw new UnsupportedDatabaseError(
+          `sqlite: SQLite ${version} is too old; extension-storage needs ${MIN_SQLITE.join('.')} or later: use better-sqlite3 11.5 or later, which bundles it`,
         );
       }
     },
