@@ -75,6 +75,12 @@ function decodeInfo(r: unknown[]): RowInfo {
   };
 }
 
+/** The row a direct statement returns for `values`, decoded; `undefined` when it returns none. */
+function returned<T>({ statement, bind }: Direct, values: Record<string, unknown>, decode: (row: unknown[]) => T): T | undefined {
+  const row = statement.get(...bind(values));
+  return row === undefined ? undefined : decode(row);
+}
+
 function decodeRow(r: unknown[]): Row {
   const row = decodeInfo(r) as RowInfo & { value: Uint8Array };
   row.value = r[14] as Buffer;
@@ -106,7 +112,7 @@ function prepareStatements(db: BetterSQLite3Database, raw: BetterSqliteDatabase)
       .set({ value: placeholder('value') as unknown as Buffer })
       .where(atVersion(t))
       .prepare(),
-    ...prepareConditionalStatements(db),
+    ...prepareConditionalStatements(db, raw),
   };
 }
 
@@ -122,34 +128,40 @@ const storedInteger = (() => {
 })();
 
 /** The conditional statements, batches and the counter. Keys of a batch travel as one JSON array. */
-function prepareConditionalStatements(db: BetterSQLite3Database) {
+function prepareConditionalStatements(db: BetterSQLite3Database, raw: BetterSqliteDatabase) {
   const placeholder = sql.placeholder;
   const inKeys: SQL = and(inScope(t), sql`${t.key} in (select value from json_each(${placeholder('keys')}))`) as SQL;
   const liveInKeys = and(inKeys, live(t)) as SQL;
   const sum = sql`(${storedInteger} + cast(${placeholder('by')} as integer))`;
   const replaceIf = (withUuid: boolean) =>
-    db.update(t).set(replacedColumns(t)).where(atKeyExpected(t, withUuid)).returning(infoColumns(t)).prepare();
+    direct(raw, db.update(t).set(replacedColumns(t)).where(atKeyExpected(t, withUuid)).returning(infoColumns(t)).toSQL());
   const deleteIf = (withUuid: boolean) => db.delete(t).where(atKeyExpected(t, withUuid)).prepare();
   return {
-    insertIfAbsent: db
-      .insert(t)
-      .values(insertedRow(t))
-      .onConflictDoUpdate({ target: scopedKey(t), set: newEntryColumns(t), setWhere: expired(t) })
-      .returning(infoColumns(t))
-      .prepare(),
-    replaceIf: [lazy(() => replaceIf(false)), lazy(() => replaceIf(true))],
-    deleteIf: [lazy(() => deleteIf(false)), lazy(() => deleteIf(true))],
-    increment: lazy(() =>
+    insertIfAbsent: direct(
+      raw,
       db
         .insert(t)
         .values(insertedRow(t))
-        .onConflictDoUpdate({
-          target: scopedKey(t),
-          set: incrementedColumns(t, excluded, sql`cast(cast(${sum} as text) as blob)`, sql`length(cast(${sum} as text))`),
-          setWhere: incrementable(t, sql`abs(${sum}) <= ${MAX_COUNTER}`),
-        })
-        .returning(rowColumns(t))
-        .prepare(),
+        .onConflictDoUpdate({ target: scopedKey(t), set: newEntryColumns(t), setWhere: expired(t) })
+        .returning(infoColumns(t))
+        .toSQL(),
+    ),
+    replaceIf: [lazy(() => replaceIf(false)), lazy(() => replaceIf(true))],
+    deleteIf: [lazy(() => deleteIf(false)), lazy(() => deleteIf(true))],
+    increment: lazy(() =>
+      direct(
+        raw,
+        db
+          .insert(t)
+          .values(insertedRow(t))
+          .onConflictDoUpdate({
+            target: scopedKey(t),
+            set: incrementedColumns(t, excluded, sql`cast(cast(${sum} as text) as blob)`, sql`length(cast(${sum} as text))`),
+            setWhere: incrementable(t, sql`abs(${sum}) <= ${MAX_COUNTER}`),
+          })
+          .returning(rowColumns(t))
+          .toSQL(),
+      ),
     ),
     getMany: lazy(() => db.select(rowColumns(t)).from(t).where(inKeys).prepare()),
     deleteMany: lazy(() => db.delete(t).where(liveInKeys).prepare()),
@@ -399,17 +411,10 @@ function session(context: SqliteSession): Dialect {
     migrateDown: () => locked((session) => revertMigrations('sqlite', session, migrations)),
 
     get: (scope: Scope, key: string) =>
-      run('get', () => {
-        const { statement, bind } = prepared().get;
-        const row = statement.get(...bind(keyParams(scope, key)));
-        return row === undefined ? undefined : decodeRow(row);
-      }),
+      run('get', () => returned(prepared().get, keyParams(scope, key), decodeRow)),
 
     upsert: (write: RowWrite) =>
-      writing('upsert', () => {
-        const { statement, bind } = prepared().upsert;
-        return decodeInfo(statement.get(...bind(writeParams(write, undefined, toBuffer(write.value))))!);
-      }),
+      writing('upsert', () => returned(prepared().upsert, writeParams(write, undefined, toBuffer(write.value)), decodeInfo)!),
 
     delete: (scope: Scope, key: string, now: Date) =>
       writing('delete', () => prepared().delete.run(keyParams(scope, key, now)).changes > 0),
@@ -436,11 +441,11 @@ function session(context: SqliteSession): Dialect {
       ),
 
     insertIfAbsent: (write: RowWrite) =>
-      run('insert', () => unmatched(prepared().insertIfAbsent.get(writeParams(write, undefined, toBuffer(write.value))) as RowInfo | undefined)),
+      run('insert', () => unmatched(returned(prepared().insertIfAbsent, writeParams(write, undefined, toBuffer(write.value)), decodeInfo))),
 
     replaceIf: (write: RowWrite, expected: Expected) =>
       run('conditional write', () =>
-        unmatched(prepared().replaceIf[expected.uuid === null ? 0 : 1]!().get(writeParams(write, expected, toBuffer(write.value))) as RowInfo | undefined),
+        unmatched(returned(prepared().replaceIf[expected.uuid === null ? 0 : 1]!(), writeParams(write, expected, toBuffer(write.value)), decodeInfo)),
       ),
 
     deleteIf: (scope: Scope, key: string, expected: Expected, now: Date) =>
@@ -455,7 +460,7 @@ function session(context: SqliteSession): Dialect {
       run('increment', () => {
         const params = writeParams(write, undefined, toBuffer(write.value));
         params.by = write.by;
-        return unmatched(prepared().increment().get(params) as Row | undefined);
+        return unmatched(returned(prepared().increment(), params, decodeRow));
       }),
 
     getMany: (scope: Scope, keys: readonly string[]) => run('get many', () => prepared().getMany().all(keysParams(scope, keys)) as Row[]),
