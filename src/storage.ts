@@ -109,7 +109,12 @@ export class ExtensionStorage {
       clock === undefined
         ? () => new Date()
         : () => {
-            const date: unknown = clock();
+            let date: unknown;
+            try {
+              date = clock();
+            } catch (error) {
+              throw new ValidationError('"now" threw; nothing was read or written', { cause: error });
+            }
             if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
               throw new ValidationError(`"now" expected a function returning a valid Date, got ${date instanceof Date ? 'an invalid Date' : typeof date}`);
             }
@@ -166,7 +171,7 @@ export class ExtensionStorage {
    * @example
    * const { bytes, keys } = await storage.usage('acme.my-ext');
    */
-  usage(extensionId: string): Promise<UsageRecord> {
+  async usage(extensionId: string): Promise<UsageRecord> {
     return this.#context.dialect.usage(validate.extensionId(extensionId));
   }
 
