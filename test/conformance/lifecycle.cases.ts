@@ -242,6 +242,84 @@ export function lifecycleCases({ storage, test, query, dialect }: SuiteContext):
       await expect(s.purgeExpired({ batchSise: 10 } as never)).rejects.toMatchObject({ code: 'VALIDATION' });
       expect(await s.usage('acme.one')).toEqual({ bytes: 1, keys: 1 });
     });
+
+    test('stats narrowed to a cleanup count exactly what it removes, per extension and scope, and change nothing', async () => {
+      const s = storage({ encryptionKeys: 'lifecycle secret' });
+      for (const id of ['acme.one', 'acme.two']) {
+        for (const user of [7, 8]) {
+          const ext = s.extension(id, { user: { id: user } });
+          await ext.user.set('prefs', 'pp');
+          await ext.user.set('secret', 'sss', { encrypt: true });
+          await ext.global.set(`by-${user}`, 'g');
+          await ext.resource('dashboard', DASHBOARD).set(`by-${user}`, 'rrrr');
+        }
+      }
+      const user7 = await s.stats({ userId: 7 });
+      expect(user7).toEqual(['acme.one', 'acme.two'].map((extensionId) => ({ extensionId, scope: 'user', rows: 2, bytes: 5, encryptedRows: 1 })));
+      expect(await s.stats({ userId: '7', extensionId: 'acme.two' })).toEqual([user7[1]]);
+      const dashboard = await s.stats({ resourceType: 'dashboard', resourceId: DASHBOARD.toUpperCase() });
+      expect(dashboard).toEqual(['acme.one', 'acme.two'].map((extensionId) => ({ extensionId, scope: 'resource', rows: 2, bytes: 8, encryptedRows: 0 })));
+      expect(await s.stats({ resourceType: 'dashboard', resourceId: DASHBOARD, extensionId: 'acme.one' })).toEqual([dashboard[0]]);
+      expect(await s.stats({ userId: 9 })).toEqual([]);
+      // Counting changed nothing.
+      expect(await s.usage('acme.one')).toEqual({ bytes: 2 * (5 + 1 + 4), keys: 8 });
+      expect(await s.deleteUser(7, { batchSize: 1 })).toBe(4);
+      expect(await s.deleteResource('dashboard', DASHBOARD)).toBe(4);
+      expect(await s.stats({ userId: 7 })).toEqual([]);
+      expect(await s.stats({ extensionId: 'acme.one' })).toEqual([
+        { extensionId: 'acme.one', scope: 'global', rows: 2, bytes: 2, encryptedRows: 0 },
+        { extensionId: 'acme.one', scope: 'user', rows: 2, bytes: 5, encryptedRows: 1 },
+      ]);
+      expect(await s.purgeExtension('acme.one')).toBe(4);
+    });
+
+    test('stats({ expired: true }) counts the rows expired at the storage clock, which purgeExpired removes', async () => {
+      const s = storage();
+      const ext = s.extension('acme.exp', { user: { id: 1 } });
+      for (let i = 0; i < 5; i++) await ext.global.set(`g${i}`, 'v'.repeat(i + 1));
+      await ext.user.set('u', 'uu');
+      await s.extension('acme.other').resource('chart', 1).set('r', 'rrr');
+      // Expiry written directly: in 2000 for g0..g2, u and r, in 2100 for g3; none for g4.
+      const [past, future] = dialect().name === 'sqlite' ? ['946684800000', '4102444800000'] : ["'2000-01-01 00:00:00'", "'2100-01-01 00:00:00'"];
+      const key = dialect().name === 'mysql' ? '`key`' : 'key';
+      await query(`UPDATE extension_storage SET expires_at = ${past} WHERE ${key} IN ('g0', 'g1', 'g2', 'u', 'r')`);
+      await query(`UPDATE extension_storage SET expires_at = ${future} WHERE ${key} = 'g3'`);
+      const expired = await s.stats({ expired: true });
+      expect(expired).toEqual([
+        { extensionId: 'acme.exp', scope: 'global', rows: 3, bytes: 6, encryptedRows: 0 },
+        { extensionId: 'acme.exp', scope: 'user', rows: 1, bytes: 2, encryptedRows: 0 },
+        { extensionId: 'acme.other', scope: 'resource', rows: 1, bytes: 3, encryptedRows: 0 },
+      ]);
+      // At a clock past 2100, g3 has expired too.
+      const later = storage({ now: () => new Date('2100-01-02T00:00:00Z') });
+      expect((await later.stats({ expired: true })).find((row) => row.scope === 'global')?.rows).toBe(4);
+      const progress: number[] = [];
+      expect(await s.purgeExpired({ batchSize: 2, onProgress: (removed) => progress.push(removed) })).toBe(5);
+      expect(progress).toEqual([2, 4, 5]);
+      expect(await s.stats({ expired: true })).toEqual([]);
+      expect(await s.usage('acme.exp')).toEqual({ bytes: 4 + 5, keys: 2 });
+    });
+
+    test('stats filters are checked: a combination that selects no cleanup is a VALIDATION error', async () => {
+      const s = storage();
+      await expect(s.stats({ expired: true, extensionId: 'acme.one' })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('extensionId') });
+      await expect(s.stats({ userId: 7, resourceType: 'dashboard', resourceId: 1 })).rejects.toMatchObject({ code: 'VALIDATION' });
+      await expect(s.stats({ resourceType: 'dashboard' })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('resourceId') });
+      await expect(s.stats({ resourceId: 1 })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('resourceType') });
+      await expect(s.stats({ userId: '' })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('userId') });
+      await expect(s.stats({ expired: 'yes' as never })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('expired') });
+      await expect(s.purgeExpired({ onProgress: 1 as never })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('onProgress') });
+    });
+
+    test('recordedQuota reads the limits recorded in the usage row', async () => {
+      const s = storage({ limits: { quotaBytesPerExtension: 1000 }, quota: (id) => (id === 'acme.big' ? { keys: 50 } : undefined) });
+      expect(await s.recordedQuota('acme.big')).toEqual({ bytes: null, keys: null });
+      await s.extension('acme.big').global.set('k', 'v');
+      await s.extension('acme.small').global.set('k', 'v');
+      expect(await s.recordedQuota('acme.big')).toEqual({ bytes: 1000, keys: 50 });
+      expect(await s.recordedQuota('acme.small')).toEqual({ bytes: 1000, keys: null });
+      await expect(s.recordedQuota('Not An Id')).rejects.toMatchObject({ code: 'VALIDATION' });
+    });
   });
 
   describe('upgrade', () => {

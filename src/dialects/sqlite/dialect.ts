@@ -9,7 +9,7 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import type { CounterWrite, Dialect, EncryptedRow, Expected, QuotaLimits, Row, RowInfo, RowQuery, RowSet, RowWrite, Scope, ValueReplacement } from '../../dialect.js';
 import { DatabaseError, NotMigratedError, UnsupportedDatabaseError, ValidationError } from '../../errors.js';
 import { atKey, inScope, keyParams, lazy, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
-import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toUsage } from '../shared/lifecycle.js';
+import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toQuotaLimits, toUsage } from '../shared/lifecycle.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import {
   atKeyExpected,
@@ -124,6 +124,7 @@ function prepareLifecycleStatements(db: BetterSQLite3Database) {
     db.delete(t).where(inArray(t.id, db.select({ id: t.id }).from(t).where(where).orderBy(...(order ? [asc(order)] : [])).limit(placeholder('limit'))));
   return {
     usage: db.select({ bytes: u.bytes, keyCount: u.keyCount }).from(u).where(eq(u.extensionId, placeholder('extensionId'))).prepare(),
+    recordedQuota: db.select({ maxBytes: u.maxBytes, maxKeys: u.maxKeys }).from(u).where(eq(u.extensionId, placeholder('extensionId'))).prepare(),
     extensionIds: db.select({ id: u.extensionId }).from(u).where(gt(u.keyCount, 0)).orderBy(asc(u.extensionId)).prepare(),
     deleteRows: ROW_SET_KINDS.map((kind) => batchOf(inRowSet(t, kind)).prepare()),
     deleteExpired: batchOf(expiredAt(t), t.expiresAt).prepare(),
@@ -415,6 +416,8 @@ function session(context: SqliteSession): Dialect {
       return context.inTransaction();
     },
     usage: (extensionId: string) => run('read usage', () => toUsage(preparedLifecycle().usage.get({ extensionId }))),
+
+    recordedQuota: (extensionId: string) => run('read quota', () => toQuotaLimits(preparedLifecycle().recordedQuota.get({ extensionId }))),
 
     extensionIds: () => run('list extensions', () => preparedLifecycle().extensionIds.all().map((row) => row.id)),
 
