@@ -1,11 +1,14 @@
 /**
  * Cleanup when things go away (an extension uninstalled, a user or a host object deleted) and the purge
  * of expired entries: deletions in bounded batches, each its own statement, so that a million rows never
- * become one transaction, and the database's usage record stays exact through every batch.
+ * become one transaction, and the database's usage record stays exact through every batch. The event
+ * loop gets a turn between batches (a synchronous driver would otherwise hold it, and a signal handler
+ * that aborts the job could never run).
  * @module
  */
 import type { Dialect, RowSet } from './dialect.js';
 import { AbortedError, ValidationError } from './errors.js';
+import { yieldToEventLoop } from './event-loop.js';
 import { CLEANUP_OPTIONS } from './option-names.js';
 import * as validate from './validation.js';
 
@@ -67,6 +70,7 @@ export async function deleteRowSets(
       removed += deleted;
       onProgress?.(removed);
       if (deleted < batchSize) break;
+      await yieldToEventLoop();
     }
   }
   return removed;
@@ -85,5 +89,6 @@ export async function deleteExpired(
     removed += deleted;
     onProgress?.(removed);
     if (deleted < batchSize) return removed;
+    await yieldToEventLoop();
   }
 }

@@ -311,6 +311,19 @@ export function lifecycleCases({ storage, test, query, dialect }: SuiteContext):
       await expect(s.purgeExpired({ onProgress: 1 as never })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('onProgress') });
     });
 
+    test('a cleanup gives the event loop a turn between batches: a signal aborted by a callback stops it', async () => {
+      const s = storage();
+      for (let i = 0; i < 20; i++) await s.extension('acme.turns').global.set(`k${i}`, 'v');
+      const controller = new AbortController();
+      setImmediate(() => controller.abort());
+      const error = await s.purgeExtension('acme.turns', { batchSize: 1, signal: controller.signal }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'ABORTED', message: expect.stringMatching(/after removing \d+ entries/) });
+      const { keys } = await s.usage('acme.turns');
+      expect(keys).toBeGreaterThan(0);
+      expect(keys).toBeLessThan(20);
+      expect(await s.purgeExtension('acme.turns')).toBe(keys);
+    });
+
     test('recordedQuota reads the limits recorded in the usage row', async () => {
       const s = storage({ limits: { quotaBytesPerExtension: 1000 }, quota: (id) => (id === 'acme.big' ? { keys: 50 } : undefined) });
       expect(await s.recordedQuota('acme.big')).toEqual({ bytes: null, keys: null });
