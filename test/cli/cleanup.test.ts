@@ -133,12 +133,12 @@ describe.each(['sqlite', 'postgres', 'mysql'] as const)('CLI cleanup on %s', (na
 
 it('purge-extension stopped by SIGINT says how far it got; running it again removes the rest', async () => {
   const db = await freshDatabase('sqlite');
-  const ROWS = 200;
+  const ROWS = 1000;
   try {
     const storage = db.storage();
     await storage.migrate();
-    // Batches of one 128 KiB row, each committed to the file: slow by their size, not by a sleep.
-    const value = new Uint8Array(128 * 1024).fill(7);
+    // Batches of one 32 KiB row, each committed to the file: slow by their size, not by a sleep.
+    const value = new Uint8Array(32 * 1024).fill(7);
     for (let i = 0; i < ROWS; i++) await storage.extension('acme.big').global.set(`k${i}`, value);
     await storage.extension('acme.keep').global.set('k', 'v');
     const { child, done } = startCli(['purge-extension', 'acme.big', '--batch-size', '1', '--db', db.url]);
@@ -151,7 +151,7 @@ it('purge-extension stopped by SIGINT says how far it got; running it again remo
     const first = await done;
     expect(first.code, first.stderr).toBe(130);
     expect(first.stdout).toBe('');
-    const stop = /stopped by SIGINT after removing (\d+) of 200 entries \(every entry of extension acme\.big\)\. Run purge-extension again to remove the rest\.\n$/.exec(first.stderr);
+    const stop = /stopped by SIGINT after removing (\d+) of 1000 entries \(every entry of extension acme\.big\)\. Run purge-extension again to remove the rest\.\n$/.exec(first.stderr);
     expect(stop, first.stderr).not.toBeNull();
     const removed = Number(stop![1]);
     expect(removed).toBeGreaterThan(0);
