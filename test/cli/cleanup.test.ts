@@ -109,10 +109,19 @@ describe.each(['sqlite', 'postgres', 'mysql'] as const)('CLI cleanup on %s', (na
 
   test('purge-expired counts and removes the rows expired now', async () => {
     await seed(db);
-    const [past, future] = name === 'sqlite' ? ['946684800000', '4102444800000'] : ["'2000-01-01 00:00:00'", "'2100-01-01 00:00:00'"];
-    const key = name === 'mysql' ? '`key`' : 'key';
-    await db.execute(`UPDATE extension_storage SET expires_at = ${past} WHERE ${key} IN ('prefs', 'by-8')`);
-    await db.execute(`UPDATE extension_storage SET expires_at = ${future} WHERE ${key} = 'token'`);
+    const storage = db.storage('cleanup cli secret');
+    for (const id of ['acme.one', 'acme.two']) {
+      for (const user of [7, 8]) {
+        const ext = storage.extension(id, { user: { id: user } });
+        // Rewritten with an expiry: prefs and every by-8 entry in 2000, the tokens in 2100.
+        await ext.user.set('prefs', 'pp', { expiresAt: new Date('2000-01-01T00:00:00Z') });
+        await ext.user.set('token', 'sss', { encrypt: true, expiresAt: new Date('2100-01-01T00:00:00Z') });
+        if (user === 8) {
+          await ext.global.set('by-8', 'g', { expiresAt: new Date('2000-01-01T00:00:00Z') });
+          for (const object of [DASHBOARD, 'other']) await ext.resource('dashboard', object).set('by-8', 'rrrr', { expiresAt: new Date('2000-01-01T00:00:00Z') });
+        }
+      }
+    }
     const dry = await cli(['purge-expired', '--dry-run', '--db', db.url]);
     expect(tableRows(dry.stdout).slice(1)).toEqual([
       ['acme.one', 'global', '1', '1', '0'],

@@ -61,8 +61,6 @@ export interface TestDatabase {
   readonly url: string;
   readonly dialect: Dialect;
   storage(keys?: EncryptionKey | readonly EncryptionKey[]): ExtensionStorage;
-  /** Runs one SQL statement of the test's own (no parameters), e.g. to set an expiry. */
-  execute(statement: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -83,29 +81,28 @@ export async function freshDatabase(name: DialectName, serverUrl?: string): Prom
     const file = join(folder, 'app.db');
     const db = new Database(file);
     const dialect = sqlite(db);
-    return wrap(`sqlite:${file}`, dialect, async (statement) => void db.exec(statement), async () => void db.close());
+    return wrap(`sqlite:${file}`, dialect, async () => void db.close());
   }
   const database = await createTempDatabase(serverUrl!);
   if (name === 'postgres') {
     const sql = postgresJs(database.url, { max: 4, onnotice: () => undefined });
-    return wrap(database.url, postgres(sql), async (statement) => void (await sql.unsafe(statement)), async () => {
+    return wrap(database.url, postgres(sql), async () => {
       await sql.end({ timeout: 5 });
       await database.drop();
     });
   }
   const pool = mysql2.createPool({ uri: database.url, connectionLimit: 4 });
-  return wrap(database.url, mysql(pool), async (statement) => void (await pool.query(statement)), async () => {
+  return wrap(database.url, mysql(pool), async () => {
     await pool.end();
     await database.drop();
   });
 }
 
-function wrap(url: string, dialect: Dialect, execute: (statement: string) => Promise<void>, close: () => Promise<void>): TestDatabase {
+function wrap(url: string, dialect: Dialect, close: () => Promise<void>): TestDatabase {
   return {
     url,
     dialect,
     storage: (keys) => new ExtensionStorage(keys === undefined ? { dialect } : { dialect, encryptionKeys: keys }),
-    execute,
     close,
   };
 }

@@ -12,7 +12,7 @@ import type { SuiteContext } from './suite.js';
 const DASHBOARD = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
 
 /** Usage recomputed from the rows, and the usage record, per extension (extensions with no rows left out). */
-async function usageTables(query: SuiteContext['query']): Promise<{ recount: Record<string, UsageRecord>; record: Record<string, UsageRecord> }> {
+export async function usageTables(query: SuiteContext['query']): Promise<{ recount: Record<string, UsageRecord>; record: Record<string, UsageRecord> }> {
   const text = (value: unknown) => String(value); // MySQL returns VARBINARY as a Buffer: its UTF-8 text
   const recount: Record<string, UsageRecord> = {};
   for (const row of await query('SELECT extension_id, SUM(size) AS bytes, COUNT(*) AS n FROM extension_storage GROUP BY extension_id')) {
@@ -276,14 +276,12 @@ export function lifecycleCases({ storage, test, query, dialect }: SuiteContext):
     test('stats({ expired: true }) counts the rows expired at the storage clock, which purgeExpired removes', async () => {
       const s = storage();
       const ext = s.extension('acme.exp', { user: { id: 1 } });
-      for (let i = 0; i < 5; i++) await ext.global.set(`g${i}`, 'v'.repeat(i + 1));
-      await ext.user.set('u', 'uu');
-      await s.extension('acme.other').resource('chart', 1).set('r', 'rrr');
-      // Expiry written directly: in 2000 for g0..g2, u and r, in 2100 for g3; none for g4.
-      const [past, future] = dialect().name === 'sqlite' ? ['946684800000', '4102444800000'] : ["'2000-01-01 00:00:00'", "'2100-01-01 00:00:00'"];
-      const key = dialect().name === 'mysql' ? '`key`' : 'key';
-      await query(`UPDATE extension_storage SET expires_at = ${past} WHERE ${key} IN ('g0', 'g1', 'g2', 'u', 'r')`);
-      await query(`UPDATE extension_storage SET expires_at = ${future} WHERE ${key} = 'g3'`);
+      const past = { expiresAt: new Date('2000-01-01T00:00:00Z') };
+      for (let i = 0; i < 5; i++) {
+        await ext.global.set(`g${i}`, 'v'.repeat(i + 1), i < 3 ? past : i === 3 ? { expiresAt: new Date('2100-01-01T00:00:00Z') } : {});
+      }
+      await ext.user.set('u', 'uu', past);
+      await s.extension('acme.other').resource('chart', 1).set('r', 'rrr', past);
       const expired = await s.stats({ expired: true });
       expect(expired).toEqual([
         { extensionId: 'acme.exp', scope: 'global', rows: 3, bytes: 6, encryptedRows: 0 },

@@ -13,7 +13,7 @@ import type { Connection as CallbackConnection, Pool as CallbackPool } from 'mys
 import type { Connection, FieldPacket, Pool, ResultSetHeader, RowDataPacket, TypeCast } from 'mysql2/promise';
 import type { CounterWrite, Dialect, EncryptedRow, Expected, QuotaLimits, Row, RowInfo, RowQuery, RowSet, RowWrite, Scope, ValueReplacement } from '../../dialect.js';
 import { ConflictError, DatabaseError, ExtensionStorageError, NotMigratedError, UnsupportedDatabaseError, ValidationError } from '../../errors.js';
-import { atKey, inScope, keyParams, lazy, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
+import { atKey, expired, inScope, keyParams, lazy, live, liveAtKey, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toQuotaLimits, toUsage } from '../shared/lifecycle.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import {
@@ -24,6 +24,7 @@ import {
   infoColumns,
   insertedRow,
   MAX_COUNTER,
+  newEntryColumns,
   replacedColumns,
   replacedOnConflict,
   rowColumns,
@@ -108,7 +109,7 @@ function compileHotStatements(db: MySql2Database) {
       .toSQL();
   return {
     get: bound(db.select(rowColumns(t)).from(t).where(atKey(t)).toSQL()),
-    delete: bound(db.delete(t).where(atKey(t)).toSQL()),
+    delete: bound(db.delete(t).where(liveAtKey(t)).toSQL()),
     list: Array.from({ length: QUERY_SHAPES }, (_, index) => lazy(() => bound(listShape(index)))),
     count: Array.from({ length: QUERY_SHAPES }, (_, index) => lazy(() => bound(countShape(index)))),
     upsertReturning: bound(upsertReturning(db)),
@@ -119,7 +120,7 @@ function compileHotStatements(db: MySql2Database) {
 function upsertReturning(db: MySql2Database): Query {
   const upsert = db
     .insert(t)
-    .values(insertedRow())
+    .values(insertedRow(t))
     .onDuplicateKeyUpdate({ set: replacedOnConflict(t, inserted) })
     .toSQL();
   const columns = Object.values(info).map((column) => `\`${column.name}\``);
@@ -191,7 +192,7 @@ function compileStatements(db: MySql2Database) {
     upsert: bound(
       db
         .insert(t)
-        .values(insertedRow())
+        .values(insertedRow(t))
         .onDuplicateKeyUpdate({ set: replacedOnConflict(t, inserted) })
         .toSQL(),
     ),
@@ -247,7 +248,9 @@ function compileConditionalStatements(db: MySql2Database) {
     return (keys: number) => byCount.get(keys) ?? byCount.set(keys, make(keys)).get(keys)!;
   };
   return {
-    insert: bound(db.insert(t).values(insertedRow()).toSQL()),
+    insert: bound(db.insert(t).values(insertedRow(t)).toSQL()),
+    // A key that must be absent may be held by an expired row: it becomes the new entry.
+    renewExpired: bound(db.update(t).set(newEntryColumns(t)).where(and(atKey(t), expired(t))).toSQL()),
     writtenInfo: bound(db.select(info).from(t).where(atKey(t)).toSQL()),
     replaceIf: [false, true].map((withUuid) => bound(db.update(t).set(replacedColumns(t)).where(atKeyExpected(t, withUuid)).toSQL())),
     deleteIf: [false, true].map((withUuid) => bound(db.delete(t).where(atKeyExpected(t, withUuid)).toSQL())),
@@ -263,17 +266,17 @@ function compileConditionalStatements(db: MySql2Database) {
           updatedAt: placeholder('now'),
           updatedBy: placeholder('writtenBy'),
         } as unknown as Record<string, SQL>)
-        .where(and(atKey(t), sql`abs(${sum}) <= ${MAX_COUNTER}`))
+        .where(and(atKey(t), live(t), sql`abs(${sum}) <= ${MAX_COUNTER}`))
         .toSQL(),
     ),
     getMany: batches((keys) => bound(db.select(rowColumns(t)).from(t).where(inKeys(keys)).toSQL())),
-    deleteMany: batches((keys) => bound(db.delete(t).where(inKeys(keys)).toSQL())),
+    deleteMany: batches((keys) => bound(db.delete(t).where(and(inKeys(keys), live(t))).toSQL())),
   };
 }
 
-/** Values for the placeholders of a batch over `keys`: k0, k1, …. */
-function keysParams(scope: Scope, keys: readonly string[]): Record<string, unknown> {
-  const params: Record<string, unknown> = keyParams(scope, '');
+/** Values for the placeholders of a batch over `keys` (k0, k1, …), live at `now` when given. */
+function keysParams(scope: Scope, keys: readonly string[], now?: Date): Record<string, unknown> {
+  const params: Record<string, unknown> = keyParams(scope, '', now);
   keys.forEach((key, index) => (params[`k${index}`] = key));
   return params;
 }
@@ -334,6 +337,7 @@ function decodeInfo(row: RowDataPacket): RowInfo {
     updatedAt: utc(row.updated_at),
     createdBy: utf8OrNull(row.created_by),
     updatedBy: utf8OrNull(row.updated_by),
+    expiresAt: row.expires_at === null || row.expires_at === undefined ? null : utc(row.expires_at),
   };
 }
 
@@ -558,9 +562,9 @@ function session(context: MysqlSession): Dialect {
         });
       }),
 
-    delete: (scope: Scope, key: string) =>
+    delete: (scope: Scope, key: string, now: Date) =>
       run('delete', async () => {
-        const result = await prepared<ResultSetHeader>(host, hot.delete, keyParams(scope, key));
+        const result = await prepared<ResultSetHeader>(host, hot.delete, keyParams(scope, key, now));
         return result.affectedRows > 0;
       }),
 
@@ -595,11 +599,13 @@ function session(context: MysqlSession): Dialect {
     insertIfAbsent: (write: RowWrite) =>
       run('insert', () =>
         within(async (connection) => {
+          const params = writeParams(write);
           try {
-            await prepared(connection, conditional.insert, writeParams(write));
+            await prepared(connection, conditional.insert, params);
           } catch (error) {
-            if (errno(error) === DUPLICATE_KEY) return undefined;
-            throw error;
+            if (errno(error) !== DUPLICATE_KEY) throw error;
+            const renewed = await prepared<ResultSetHeader>(connection, conditional.renewExpired, params);
+            if (renewed.affectedRows === 0) return undefined;
           }
           return readInfo(connection, write, write.key);
         }),
@@ -614,14 +620,15 @@ function session(context: MysqlSession): Dialect {
         }),
       ),
 
-    deleteIf: (scope: Scope, key: string, expected: Expected) =>
+    deleteIf: (scope: Scope, key: string, expected: Expected, now: Date) =>
       run('conditional delete', async () => {
-        const params = { ...keyParams(scope, key), expectedVersion: expected.version, expectedUuid: expected.uuid };
+        const params = { ...keyParams(scope, key, now), expectedVersion: expected.version, expectedUuid: expected.uuid };
         return (await prepared<ResultSetHeader>(host, conditional.deleteIf[expected.uuid === null ? 0 : 1]!, params)).affectedRows > 0;
       }),
 
-    // An UPDATE of the existing integer, else an INSERT; when a concurrent insert won that race, the
-    // UPDATE again (the duplicate-key error waited for that insert to commit).
+    // An UPDATE of the live integer, else an INSERT; when the key is held by an expired row, that row
+    // becomes the new counter; when a concurrent insert won the race, the UPDATE again (the
+    // duplicate-key error waited for that insert to commit).
     increment: (write: CounterWrite) =>
       run('increment', () =>
         within(async (connection) => {
@@ -635,7 +642,7 @@ function session(context: MysqlSession): Dialect {
               written = true;
             } catch (error) {
               if (errno(error) !== DUPLICATE_KEY) throw error;
-              written = await update();
+              written = (await prepared<ResultSetHeader>(connection, conditional.renewExpired, params)).affectedRows > 0 || (await update());
             }
           }
           if (!written) return undefined;
@@ -650,9 +657,9 @@ function session(context: MysqlSession): Dialect {
         return rows.map(decodeRow);
       }),
 
-    deleteMany: (scope: Scope, keys: readonly string[]) =>
+    deleteMany: (scope: Scope, keys: readonly string[], now: Date) =>
       run('delete many', async () => {
-        const result = await prepared<ResultSetHeader>(host, conditional.deleteMany(keys.length), keysParams(scope, keys));
+        const result = await prepared<ResultSetHeader>(host, conditional.deleteMany(keys.length), keysParams(scope, keys, now));
         return result.affectedRows;
       }),
 

@@ -80,7 +80,7 @@ function prepareStatements(db: MySql2Database, compile: MysqlRunner['compile']) 
     countRows: ROW_SET_KINDS.map((kind) => statsShape(inRowSet(t, kind))),
     countExpired: statsShape(expiredAt(t)),
     find: db.select({ id: t.id }).from(t).where(sameEntry(t)).toSQL(),
-    insert: db.insert(t).values(importedRow()).toSQL(),
+    insert: db.insert(t).values(importedRow(t)).toSQL(),
   };
 }
 

@@ -8,7 +8,7 @@ import { and, asc, count, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { CounterWrite, Dialect, EncryptedRow, Expected, QuotaLimits, Row, RowInfo, RowQuery, RowSet, RowWrite, Scope, ValueReplacement } from '../../dialect.js';
 import { DatabaseError, NotMigratedError, UnsupportedDatabaseError, ValidationError } from '../../errors.js';
-import { atKey, inScope, keyParams, lazy, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
+import { atKey, expired, inScope, keyParams, lazy, live, liveAtKey, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toQuotaLimits, toUsage } from '../shared/lifecycle.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import {
@@ -17,10 +17,12 @@ import {
   encryptedAfter,
   encryptedRowColumns,
   excluded,
+  incrementable,
   incrementedColumns,
   infoColumns,
   insertedRow,
   MAX_COUNTER,
+  newEntryColumns,
   replacedColumns,
   replacedOnConflict,
   rowColumns,
@@ -47,11 +49,11 @@ function prepareStatements(db: BetterSQLite3Database) {
     get: db.select(rowColumns(t)).from(t).where(atKey(t)).prepare(),
     upsert: db
       .insert(t)
-      .values(insertedRow())
+      .values(insertedRow(t))
       .onConflictDoUpdate({ target: scopedKey(t), set: replacedOnConflict(t, excluded) })
       .returning(infoColumns(t))
       .prepare(),
-    delete: db.delete(t).where(atKey(t)).prepare(),
+    delete: db.delete(t).where(liveAtKey(t)).prepare(),
     list: Array.from({ length: QUERY_SHAPES }, (_, index) => lazy(() => listShape(index))),
     count: Array.from({ length: QUERY_SHAPES }, (_, index) => lazy(() => countShape(index))),
     encryptedRows: db.select(encryptedRowColumns(t)).from(t).where(encryptedAfter(t)).orderBy(asc(t.id)).limit(placeholder('limit')).prepare(),
@@ -79,34 +81,41 @@ const storedInteger = (() => {
 function prepareConditionalStatements(db: BetterSQLite3Database) {
   const placeholder = sql.placeholder;
   const inKeys: SQL = and(inScope(t), sql`${t.key} in (select value from json_each(${placeholder('keys')}))`) as SQL;
+  const liveInKeys = and(inKeys, live(t)) as SQL;
   const sum = sql`(${storedInteger} + cast(${placeholder('by')} as integer))`;
   const replaceIf = (withUuid: boolean) =>
     db.update(t).set(replacedColumns(t)).where(atKeyExpected(t, withUuid)).returning(infoColumns(t)).prepare();
   const deleteIf = (withUuid: boolean) => db.delete(t).where(atKeyExpected(t, withUuid)).prepare();
   return {
-    insertIfAbsent: db.insert(t).values(insertedRow()).onConflictDoNothing({ target: scopedKey(t) }).returning(infoColumns(t)).prepare(),
+    insertIfAbsent: db
+      .insert(t)
+      .values(insertedRow(t))
+      .onConflictDoUpdate({ target: scopedKey(t), set: newEntryColumns(t), setWhere: expired(t) })
+      .returning(infoColumns(t))
+      .prepare(),
     replaceIf: [lazy(() => replaceIf(false)), lazy(() => replaceIf(true))],
     deleteIf: [lazy(() => deleteIf(false)), lazy(() => deleteIf(true))],
     increment: lazy(() =>
       db
         .insert(t)
-        .values(insertedRow())
+        .values(insertedRow(t))
         .onConflictDoUpdate({
           target: scopedKey(t),
           set: incrementedColumns(t, excluded, sql`cast(cast(${sum} as text) as blob)`, sql`length(cast(${sum} as text))`),
-          setWhere: sql`abs(${sum}) <= ${MAX_COUNTER}`,
+          setWhere: incrementable(t, sql`abs(${sum}) <= ${MAX_COUNTER}`),
         })
         .returning(rowColumns(t))
         .prepare(),
     ),
     getMany: lazy(() => db.select(rowColumns(t)).from(t).where(inKeys).prepare()),
-    deleteMany: lazy(() => db.delete(t).where(inKeys).prepare()),
+    deleteMany: lazy(() => db.delete(t).where(liveInKeys).prepare()),
   };
 }
 
-/** Values for the placeholders of a batch over `keys`. */
-function keysParams(scope: Scope, keys: readonly string[]): Record<string, string> {
+/** Values for the placeholders of a batch over `keys`, live at `now` when given. */
+function keysParams(scope: Scope, keys: readonly string[], now?: Date): Record<string, string | Date | undefined> {
   return {
+    now,
     extensionId: scope.extensionId,
     userId: scope.userId,
     resourceType: scope.resourceType,
@@ -354,8 +363,8 @@ function session(context: SqliteSession): Dialect {
         return prepared().upsert.get({ ...write, value: toBuffer(write.value) }) as RowInfo;
       }),
 
-    delete: (scope: Scope, key: string) =>
-      writing('delete', () => prepared().delete.run(keyParams(scope, key)).changes > 0),
+    delete: (scope: Scope, key: string, now: Date) =>
+      writing('delete', () => prepared().delete.run(keyParams(scope, key, now)).changes > 0),
 
     list: (scope: Scope, query: RowQuery, limit: number) =>
       run('list', () => prepared().list[shapeIndex(query)]!().all(queryParams(scope, query, limit)) as RowInfo[]),
@@ -383,9 +392,9 @@ function session(context: SqliteSession): Dialect {
         unmatched(prepared().replaceIf[expected.uuid === null ? 0 : 1]!().get(writeParams(write, expected, toBuffer(write.value))) as RowInfo | undefined),
       ),
 
-    deleteIf: (scope: Scope, key: string, expected: Expected) =>
+    deleteIf: (scope: Scope, key: string, expected: Expected, now: Date) =>
       run('conditional delete', () => {
-        const params = { ...keyParams(scope, key), expectedVersion: expected.version, expectedUuid: expected.uuid };
+        const params = { ...keyParams(scope, key, now), expectedVersion: expected.version, expectedUuid: expected.uuid };
         const removed = prepared().deleteIf[expected.uuid === null ? 0 : 1]!().run(params).changes > 0;
         if (!removed) state.failures++;
         return removed;
@@ -400,8 +409,8 @@ function session(context: SqliteSession): Dialect {
 
     getMany: (scope: Scope, keys: readonly string[]) => run('get many', () => prepared().getMany().all(keysParams(scope, keys)) as Row[]),
 
-    deleteMany: (scope: Scope, keys: readonly string[]) =>
-      run('delete many', () => prepared().deleteMany().run(keysParams(scope, keys)).changes),
+    deleteMany: (scope: Scope, keys: readonly string[], now: Date) =>
+      run('delete many', () => prepared().deleteMany().run(keysParams(scope, keys, now)).changes),
 
     transaction: <T>(body: (tx: Dialect) => Promise<T>) => {
       const tx = context.inTransaction();
