@@ -2,11 +2,12 @@
  * Lifecycle: the usage record the database keeps, cleanup when an extension, a user or a resource goes
  * away, and the upgrade that fills the usage record from rows already stored.
  */
+import fc from 'fast-check';
 import { describe, expect } from 'vitest';
 import { migrations as mysqlMigrations } from '../../src/dialects/mysql/migrations.js';
 import { migrations as postgresMigrations } from '../../src/dialects/postgres/migrations.js';
 import { migrations as sqliteMigrations } from '../../src/dialects/sqlite/migrations.js';
-import { QuotaExceededError, type Migration, type UsageRecord } from '../../src/index.js';
+import { QuotaExceededError, type Migration, type ScopeStats, type UsageRecord } from '../../src/index.js';
 import type { SuiteContext } from './suite.js';
 
 const DASHBOARD = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
@@ -321,6 +322,58 @@ export function lifecycleCases({ storage, test, query, dialect }: SuiteContext):
       expect(keys).toBeLessThan(20);
       expect(await s.purgeExtension('acme.turns')).toBe(keys);
     });
+
+    test('property: each cleanup removes exactly the rows, bytes and encrypted rows its dry run counted', async () => {
+      const s = storage({ encryptionKeys: 'lifecycle secret' });
+      const past = new Date('2000-01-01T00:00:00Z');
+      const entry = fc.record({
+        extension: fc.integer({ min: 0, max: 1 }),
+        scope: fc.constantFrom('global', 'user', 'resource'),
+        user: fc.integer({ min: 1, max: 3 }),
+        resource: fc.integer({ min: 1, max: 2 }),
+        key: fc.integer({ min: 0, max: 4 }),
+        size: fc.integer({ min: 0, max: 20 }),
+        encrypt: fc.boolean(),
+        expired: fc.boolean(),
+      });
+      const cleanup = fc.oneof(
+        fc.record({ kind: fc.constant('extension' as const), id: fc.integer({ min: 0, max: 2 }) }),
+        fc.record({ kind: fc.constant('user' as const), id: fc.integer({ min: 1, max: 4 }) }),
+        fc.record({ kind: fc.constant('resource' as const), id: fc.integer({ min: 1, max: 3 }) }),
+        fc.record({ kind: fc.constant('expired' as const) }),
+      );
+      const totals = (rows: readonly ScopeStats[]) => ({
+        rows: rows.reduce((sum, row) => sum + row.rows, 0),
+        bytes: rows.reduce((sum, row) => sum + row.bytes, 0),
+        encryptedRows: rows.reduce((sum, row) => sum + row.encryptedRows, 0),
+      });
+      await fc.assert(
+        fc.asyncProperty(fc.array(entry, { maxLength: 20 }), cleanup, async (entries, chosen) => {
+          for (const id of ['acme.p0', 'acme.p1']) await s.purgeExtension(id);
+          for (const e of entries) {
+            const ext = s.extension(`acme.p${e.extension}`, { user: { id: e.user } });
+            const scope = e.scope === 'global' ? ext.global : e.scope === 'user' ? ext.user : ext.resource('chart', e.resource);
+            await scope.set(`k${e.key}`, new Uint8Array(e.size), e.expired ? { encrypt: e.encrypt, expiresAt: past } : { encrypt: e.encrypt });
+          }
+          const before = totals(await s.stats());
+          const [filter, run] =
+            chosen.kind === 'extension'
+              ? [{ extensionId: `acme.p${chosen.id}` }, () => s.purgeExtension(`acme.p${chosen.id}`, { batchSize: 2 })]
+              : chosen.kind === 'user'
+                ? [{ userId: chosen.id }, () => s.deleteUser(chosen.id, { batchSize: 2 })]
+                : chosen.kind === 'resource'
+                  ? [{ resourceType: 'chart', resourceId: chosen.id }, () => s.deleteResource('chart', chosen.id, { batchSize: 2 })]
+                  : [{ expired: true }, () => s.purgeExpired({ batchSize: 2 })];
+          const counted = totals(await s.stats(filter));
+          expect(totals(await s.stats())).toEqual(before); // counting changed nothing
+          expect(await run()).toBe(counted.rows);
+          const after = totals(await s.stats());
+          expect({ rows: before.rows - after.rows, bytes: before.bytes - after.bytes, encryptedRows: before.encryptedRows - after.encryptedRows }).toEqual(counted);
+          expect(totals(await s.stats(filter)).rows).toBe(0);
+        }),
+        { numRuns: 20 },
+      );
+    }, 120_000);
 
     test('recordedQuota reads the limits recorded in the usage row', async () => {
       const s = storage({ limits: { quotaBytesPerExtension: 1000 }, quota: (id) => (id === 'acme.big' ? { keys: 50 } : undefined) });
