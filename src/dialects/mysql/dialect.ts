@@ -7,12 +7,13 @@
  * RETURNING, so there it is the INSERT and a SELECT in one transaction.
  * @module
  */
-import { and, asc, count, eq, gt, is, Param, Placeholder, sql, type Column, type Query, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gt, sql, type Column, type Query, type SQL } from 'drizzle-orm';
 import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
 import type { Connection as CallbackConnection, Pool as CallbackPool } from 'mysql2';
 import type { Connection, FieldPacket, Pool, ResultSetHeader, RowDataPacket, TypeCast } from 'mysql2/promise';
 import type { CounterWrite, Dialect, EncryptedRow, Expected, QuotaLimits, Row, RowInfo, RowQuery, RowSet, RowWrite, Scope, ValueReplacement } from '../../dialect.js';
 import { ConflictError, DatabaseError, ExtensionStorageError, NotMigratedError, UnsupportedDatabaseError, ValidationError } from '../../errors.js';
+import { binder } from '../shared/binder.js';
 import { atKey, expired, inScope, keyParams, lazy, live, liveAtKey, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toQuotaLimits, toUsage } from '../shared/lifecycle.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
@@ -134,33 +135,17 @@ export interface Bound {
 }
 
 /**
- * Binds `query`'s placeholders by name. A value the statement encodes goes through its column's
- * encoder; a bare placeholder (a WHERE operand or the LIMIT) is bound as compared: a string as its
- * UTF-8 bytes, so the comparison with the binary columns is bytewise whatever the connection's
- * character set; a number as its decimal text, since MySQL 8 refuses a DOUBLE (how mysql2 binds
- * numbers) for a prepared LIMIT.
+ * Binds `query`'s placeholders by name (see `binder`). A bare placeholder (a WHERE operand or the LIMIT)
+ * is bound as compared: a string as its UTF-8 bytes, so the comparison with the binary columns is
+ * bytewise whatever the connection's character set; a number as its decimal text, since MySQL 8
+ * refuses a DOUBLE (how mysql2 binds numbers) for a prepared LIMIT.
  */
 function bound(query: Query): Bound {
-  const need = (values: Record<string, unknown>, name: string) => {
-    if (!(name in values)) throw new Error(`No value for placeholder "${name}" was provided`);
-    return values[name];
-  };
-  const slots = query.params.map((param): ((values: Record<string, unknown>) => unknown) => {
-    if (is(param, Placeholder)) {
-      const name = param.name as string;
-      return (values) => {
-        const value = need(values, name);
-        return typeof value === 'string' ? Buffer.from(value, 'utf8') : typeof value === 'number' ? String(value) : value;
-      };
-    }
-    if (is(param, Param) && is(param.value, Placeholder)) {
-      const { encoder } = param;
-      const name = param.value.name as string;
-      return (values) => encoder.mapToDriverValue(need(values, name));
-    }
-    return () => param;
-  });
-  return { sql: query.sql, bind: (values) => slots.map((slot) => slot(values)) };
+  return { sql: query.sql, bind: binder(query.params, comparedAs) };
+}
+
+function comparedAs(value: unknown): unknown {
+  return typeof value === 'string' ? Buffer.from(value, 'utf8') : typeof value === 'number' ? String(value) : value;
 }
 
 /**
