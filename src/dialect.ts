@@ -234,6 +234,15 @@ export interface Dialect {
   recordQuota(extensionId: string, limits: QuotaLimits): Promise<void>;
   /** Deletes up to `limit` rows whose expiry is at or before `now`, oldest expiry first; returns how many. */
   deleteExpired(now: Date, limit: number): Promise<number>;
+  /**
+   * Rows, bytes and encrypted rows of `rows` per scope kind, as `stats` gives them: what `deleteRows`
+   * would remove, counted without changing anything (expired rows included, as `deleteRows` removes them).
+   */
+  countRows(rows: RowSet): Promise<ScopeStatsRow[]>;
+  /** The same of the rows whose expiry is at or before `now` (what `deleteExpired` would remove), per extension and scope kind. */
+  countExpired(now: Date): Promise<ScopeStatsRow[]>;
+  /** The quota recorded in an extension's usage row (`null`s when none is, or there is no row). */
+  recordedQuota(extensionId: string): Promise<QuotaLimits>;
 
   // Conditional forms of the statements above: the database checks the condition in the statement (or
   // the dialect's transaction) that writes, and reports a failed one as `undefined` / `false`.

@@ -9,7 +9,7 @@ import { PgTransaction, pgTable, text, timestamp, type PgDatabase, type PgQueryR
 import type { CounterWrite, Dialect, EncryptedRow, Expected, QuotaLimits, Row, RowInfo, RowQuery, RowSet, RowWrite, Scope, ValueReplacement } from '../../dialect.js';
 import { ConflictError, DatabaseError, ExtensionStorageError, NotMigratedError, UnsupportedDatabaseError, ValidationError } from '../../errors.js';
 import { atKey, expired, inScope, keyParams, lazy, live, liveAtKey, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
-import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toUsage } from '../shared/lifecycle.js';
+import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toQuotaLimits, toUsage } from '../shared/lifecycle.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import {
   atKeyExpected,
@@ -187,6 +187,11 @@ function prepareLifecycleStatements(db: AnyPgDatabase) {
       .from(u)
       .where(eq(u.extensionId, placeholder('extensionId')))
       .prepare(name('usage')),
+    recordedQuota: db
+      .select({ maxBytes: u.maxBytes, maxKeys: u.maxKeys })
+      .from(u)
+      .where(eq(u.extensionId, placeholder('extensionId')))
+      .prepare(name('recorded_quota')),
     extensionIds: db.select({ id: u.extensionId }).from(u).where(gt(u.keyCount, 0)).orderBy(asc(u.extensionId)).prepare(name('extension_ids')),
     deleteRows: ROW_SET_KINDS.map((kind) => batchOf(inRowSet(t, kind)).returning({ id: t.id }).prepare(name(`delete_rows_${kind}`))),
     deleteExpired: batchOf(expiredAt(t), t.expiresAt).returning({ id: t.id }).prepare(name('delete_expired')),
@@ -530,6 +535,9 @@ function session(context: PgSession): Dialect {
     },
     usage: (extensionId: string) =>
       run('read usage', async () => toUsage((await lifecycle.usage.execute({ extensionId }))[0])),
+
+    recordedQuota: (extensionId: string) =>
+      run('read quota', async () => toQuotaLimits((await lifecycle.recordedQuota.execute({ extensionId }))[0])),
 
     extensionIds: () => run('list extensions', async () => (await lifecycle.extensionIds.execute()).map((row) => row.id)),
 

@@ -10,7 +10,7 @@ import type { CounterWrite, Dialect, EncryptedRow, Expected, QuotaLimits, Row, R
 import { DatabaseError, NotMigratedError, UnsupportedDatabaseError, ValidationError } from '../../errors.js';
 import { binder, type Binder } from '../shared/binder.js';
 import { atKey, expired, inScope, keyParams, lazy, live, liveAtKey, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
-import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toUsage } from '../shared/lifecycle.js';
+import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toQuotaLimits, toUsage } from '../shared/lifecycle.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import {
   atKeyExpected,
@@ -189,6 +189,7 @@ function prepareLifecycleStatements(db: BetterSQLite3Database) {
     db.delete(t).where(inArray(t.id, db.select({ id: t.id }).from(t).where(where).orderBy(...(order ? [asc(order)] : [])).limit(placeholder('limit'))));
   return {
     usage: db.select({ bytes: u.bytes, keyCount: u.keyCount }).from(u).where(eq(u.extensionId, placeholder('extensionId'))).prepare(),
+    recordedQuota: db.select({ maxBytes: u.maxBytes, maxKeys: u.maxKeys }).from(u).where(eq(u.extensionId, placeholder('extensionId'))).prepare(),
     extensionIds: db.select({ id: u.extensionId }).from(u).where(gt(u.keyCount, 0)).orderBy(asc(u.extensionId)).prepare(),
     deleteRows: ROW_SET_KINDS.map((kind) => batchOf(inRowSet(t, kind)).prepare()),
     deleteExpired: batchOf(expiredAt(t), t.expiresAt).prepare(),
@@ -481,6 +482,8 @@ function session(context: SqliteSession): Dialect {
       return context.inTransaction();
     },
     usage: (extensionId: string) => run('read usage', () => toUsage(preparedLifecycle().usage.get({ extensionId }))),
+
+    recordedQuota: (extensionId: string) => run('read quota', () => toQuotaLimits(preparedLifecycle().recordedQuota.get({ extensionId }))),
 
     extensionIds: () => run('list extensions', () => preparedLifecycle().extensionIds.all().map((row) => row.id)),
 
