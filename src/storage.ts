@@ -17,7 +17,7 @@ import { rotateKeys, rotateKeysOptions, type RotateKeysOptions, type RotationRes
 import type { StorageContext } from './scope.js';
 import { stats, type ScopeStats, type StatsOptions } from './stats.js';
 import { exportEntries, importEntries, type ExportedEntry, type ExportOptions, type ImportOptions, type ImportResult } from './transfer.js';
-import { runTransaction, TransactionStorage } from './transaction.js';
+import { hostView, runTransaction, TransactionStorage } from './transaction.js';
 import type { Limits, TransactionOptions, User } from './types.js';
 import * as validate from './validation.js';
 
@@ -286,8 +286,7 @@ export class ExtensionStorage {
    * });
    */
   withTransaction(hostTransaction: unknown): TransactionStorage {
-    const context = this.#context;
-    return new TransactionStorage({ ...context, dialect: context.dialect.withTransaction(hostTransaction), transactional: true }, this.#user);
+    return hostView(this.#context, this.#user, hostTransaction);
   }
 }
 

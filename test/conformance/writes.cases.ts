@@ -28,6 +28,8 @@ async function rejectsWith(promise: Promise<unknown>, code: string): Promise<voi
   expect((await failure(promise)).code).toBe(code);
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 const text = (bytes: Uint8Array | undefined) => (bytes === undefined ? undefined : Buffer.from(bytes).toString('utf8'));
 
 export function writesCases({ storage, test, hosts, peer }: SuiteContext): void {
@@ -462,6 +464,150 @@ export function writesCases({ storage, test, hosts, peer }: SuiteContext): void 
         await g.deleteMany(['committed', 'committed-batch', 'counter']);
       }
       expect(() => s.withTransaction({ not: 'a transaction' })).toThrow(ExtensionStorageError);
+    });
+
+    test('side-by-side operations on one view run one after another in call order; a failing one undoes only its own writes', async () => {
+      const s = storage();
+      await global(s).set('taken', 'x');
+      const settled = await s.transaction(async (tx) => {
+        const ext = tx.extension('acme.writes', { user: { id: 7 } });
+        const g = ext.global;
+        return Promise.allSettled([
+          ext.user.update('doc', async (entry) => {
+            await sleep(5);
+            return (entry === null ? '' : text(entry.value)!) + 'u';
+          }),
+          g.setMany([
+            { key: 'a', value: '1' },
+            { key: 'b', value: '2' },
+          ]),
+          // Its condition fails after its first write: its savepoint rolls back, and only its own writes go.
+          g.setMany([
+            { key: 'c', value: '3' },
+            { key: 'taken', value: 'y', ifAbsent: true },
+          ]),
+          g.increment('n'),
+          tx.transaction(async (inner) => {
+            const ig = inner.extension('acme.writes').global;
+            await ig.set('d', '4');
+            await sleep(10);
+            await ig.set('e', '5');
+            throw new Error('inner');
+          }),
+          tx.transaction(async (inner) => {
+            const ig = inner.extension('acme.writes').global;
+            await ig.set('f', '6');
+            await sleep(5);
+            return ig.increment('n');
+          }),
+          g.increment('n'),
+          g.getMany(['a', 'c', 'd', 'f']),
+        ]);
+      });
+      expect(settled.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+      expect(((settled[2] as PromiseRejectedResult).reason as ExtensionStorageError).code).toBe('CONFLICT');
+      expect(((settled[4] as PromiseRejectedResult).reason as Error).message).toBe('inner');
+      // Call order: the first increment sees 0, the nested transaction's the next, the last one 3.
+      expect([3, 5, 6].map((index) => (settled[index] as PromiseFulfilledResult<unknown>).value)).toEqual([1, 2, 3]);
+      // The read ran after everything called before it, and saw exactly what survived.
+      const read = (settled[7] as PromiseFulfilledResult<({ value: Uint8Array } | null)[]>).value;
+      expect(read.map((entry) => text(entry?.value))).toEqual(['1', undefined, undefined, '6']);
+      const g = global(s);
+      const after = await g.getMany(['a', 'b', 'c', 'd', 'e', 'f', 'n', 'taken']);
+      expect(after.map((entry) => text(entry?.value))).toEqual(['1', '2', undefined, undefined, undefined, '6', '3', 'x']);
+      expect(await s.extension('acme.writes', { user: { id: 7 } }).user.getText('doc')).toBe('u');
+    });
+
+    test("side-by-side operations in the host's transaction: a failing one undoes only its own writes", async () => {
+      const s = storage();
+      for (const [form, host] of Object.entries(hosts())) {
+        const g = global(s);
+        await g.set('taken', 'x');
+        const outcome = await host((hostTx) => {
+          const view = s.withTransaction(hostTx);
+          const vg = view.extension('acme.writes').global;
+          // Statements issued without awaiting, as a host's synchronous transaction (SQLite) needs.
+          return Promise.allSettled([
+            vg.setMany([{ key: 'a', value: '1' }]),
+            vg.setMany([
+              { key: 'c', value: '3' },
+              { key: 'taken', value: 'y', ifAbsent: true },
+            ]),
+            vg.increment('n'),
+            view.transaction(async (inner) => {
+              const ig = inner.extension('acme.writes').global;
+              void ig.set('d', '4');
+              return ig.setMany([{ key: 'taken', value: 'z', ifAbsent: true }]);
+            }),
+            view.transaction(async (inner) => inner.extension('acme.writes').global.increment('n')),
+            vg.increment('n'),
+          ]);
+        }, false);
+        const results = outcome as PromiseSettledResult<unknown>[];
+        expect(results.map((result) => result.status), form).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+        expect([2, 4, 5].map((index) => (results[index] as PromiseFulfilledResult<unknown>).value), form).toEqual([1, 2, 3]);
+        const after = await g.getMany(['a', 'c', 'd', 'n', 'taken']);
+        expect(after.map((entry) => text(entry?.value)), form).toEqual(['1', undefined, undefined, '3', 'x']);
+        await g.deleteMany(['a', 'n', 'taken']);
+      }
+    });
+
+    test('the callback returning early: operations it started still belong to the transaction; later ones are refused', async () => {
+      const s = storage();
+      let late: ScopeHandle | undefined;
+      let unawaited: Promise<unknown>[] = [];
+      await s.transaction(async (tx) => {
+        const g = tx.extension('acme.writes').global;
+        late = g;
+        unawaited = [
+          g.set('a', '1'),
+          g.setMany([{ key: 'b', value: '2' }]),
+          tx.transaction(async (inner) => {
+            await sleep(10);
+            await inner.extension('acme.writes').global.set('c', '3');
+          }),
+          g.set('taken', 'y', { ifVersion: 7 }),
+          g.increment('n'),
+        ];
+      });
+      const results = await Promise.allSettled(unawaited);
+      expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      const g = global(s);
+      expect((await g.getMany(['a', 'b', 'c', 'n', 'taken'])).map((entry) => text(entry?.value))).toEqual(['1', '2', '3', '1', undefined]);
+      // The view's transaction has ended: an operation on it is refused, typed, and writes nothing.
+      await rejectsWith(late!.set('late', '1'), 'VALIDATION');
+      await rejectsWith(late!.get('a'), 'VALIDATION');
+      expect(await g.get('late')).toBeNull();
+
+      // A callback that throws while operations are queued: they are refused, nothing is written.
+      const queued: Promise<unknown>[] = [];
+      const boom = new Error('boom');
+      const thrown = await s
+        .transaction(async (tx) => {
+          const tg = tx.extension('acme.writes').global;
+          queued.push(tg.set('q1', '1'), tg.set('q2', '2'), tg.setMany([{ key: 'q3', value: '3' }]));
+          throw boom;
+        })
+        .catch((error: unknown) => error);
+      expect(thrown).toBe(boom);
+      for (const result of await Promise.allSettled(queued)) {
+        if (result.status === 'rejected') expect((result.reason as ExtensionStorageError).code).toBe('VALIDATION');
+      }
+      expect(await g.getMany(['q1', 'q2', 'q3'])).toEqual([null, null, null]);
+    });
+
+    test("an operation on a host's view after the host's transaction ended is a typed error that writes nothing", async () => {
+      const s = storage();
+      for (const [form, host] of Object.entries(hosts())) {
+        let view: ScopeHandle | undefined;
+        await host(async (hostTx) => {
+          view = s.withTransaction(hostTx).extension('acme.writes').global;
+        }, false);
+        // SQLite sees the connection out of its transaction; PGlite's transaction handle refuses once closed.
+        const error = await failure(view!.set('late', form));
+        expect(['VALIDATION', 'DATABASE'], form).toContain(error.code);
+        expect(await global(s).get('late'), form).toBeNull();
+      }
     });
   });
 
