@@ -552,6 +552,27 @@ export function writesCases({ storage, test, hosts, peer }: SuiteContext): void 
       }
     });
 
+    test("an operation called from within another of the view (update's function, the outer view in a nested callback) is part of its turn", async () => {
+      const s = storage();
+      await s.transaction(async (tx) => {
+        const g = tx.extension('acme.writes').global;
+        await g.set('source', '5');
+        // Waiting for its turn, each of these would wait for the operation it is called from: forever.
+        await g.update('copy', async () => `${await g.getText('source')}!`);
+        await tx
+          .transaction(async () => {
+            await g.set('outer-in-undone', '1');
+            throw new Error('undo');
+          })
+          .catch(() => undefined);
+        await tx.transaction(async () => {
+          await g.set('outer-in-kept', '1');
+        });
+      });
+      const g = global(s);
+      expect((await g.getMany(['copy', 'outer-in-undone', 'outer-in-kept'])).map((entry) => text(entry?.value))).toEqual(['5!', undefined, '1']);
+    }, 10_000);
+
     test('the callback returning early: operations it started still belong to the transaction; later ones are refused', async () => {
       const s = storage();
       let late: ScopeHandle | undefined;
