@@ -2,9 +2,10 @@
  * Writes that compose: conditional writes, read-modify-write, counters, batches, transactions (the
  * library's own and the host's), and their behaviour under concurrency.
  */
+import fc from 'fast-check';
 import { describe, expect } from 'vitest';
 import { z } from 'zod';
-import { ConflictError, ExtensionStorage, ExtensionStorageError, type Dialect, type ScopeHandle } from '../../src/index.js';
+import { ConflictError, ExtensionStorage, ExtensionStorageError, type Dialect, type ScopeHandle, type TransactionStorage } from '../../src/index.js';
 import type { SuiteContext } from './suite.js';
 
 async function failure(promise: Promise<unknown>): Promise<ExtensionStorageError> {
@@ -32,7 +33,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const text = (bytes: Uint8Array | undefined) => (bytes === undefined ? undefined : Buffer.from(bytes).toString('utf8'));
 
-export function writesCases({ storage, test, hosts, peer }: SuiteContext): void {
+export function writesCases({ name, storage, test, hosts, peer }: SuiteContext): void {
   const global = (s = storage()) => s.extension('acme.writes', { user: { id: 7 } }).global;
 
   describe('conditional writes', () => {
@@ -573,6 +574,36 @@ export function writesCases({ storage, test, hosts, peer }: SuiteContext): void 
       expect((await g.getMany(['copy', 'outer-in-undone', 'outer-in-kept'])).map((entry) => text(entry?.value))).toEqual(['5!', undefined, '1']);
     }, 10_000);
 
+    test('property: random side-by-side operations in one transaction, some failing, agree with a model run in call order', async () => {
+      const s = storage();
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(sideBySideOperation, { minLength: 1, maxLength: 12 }), fc.boolean(), async (operations, rollBack) => {
+          const extensionId = `acme.side${++run}`;
+          const model = new Map<string, string>();
+          const expected = operations.map((operation) => applyToModel(model, operation));
+          let outcomes: Outcome[] = [];
+          const committed = await s
+            .transaction(async (tx) => {
+              outcomes = await Promise.all(operations.map((operation) => outcomeOf(runOperation(tx, extensionId, operation))));
+              if (rollBack) throw ROLLED_BACK;
+            })
+            .then(
+              () => true,
+              (error: unknown) => {
+                if (error !== ROLLED_BACK) throw error;
+                return false;
+              },
+            );
+          expect(committed).toBe(!rollBack);
+          expect(outcomes).toEqual(expected);
+          const stored = await s.extension(extensionId).global.getMany(SIDE_KEYS);
+          expect(stored.map((entry) => text(entry?.value) ?? null)).toEqual(SIDE_KEYS.map((key) => (rollBack ? null : (model.get(key) ?? null))));
+        }),
+        { numRuns: name.startsWith('sqlite') ? 100 : 20 },
+      );
+    }, 180_000);
+
     test('the callback returning early: operations it started still belong to the transaction; later ones are refused', async () => {
       const s = storage();
       let late: ScopeHandle | undefined;
@@ -674,4 +705,92 @@ export function writesCases({ storage, test, hosts, peer }: SuiteContext): void 
     }, 120_000);
   });
 
+}
+
+const SIDE_KEYS = ['a', 'b', 'c'];
+const sideKey = fc.constantFrom(...SIDE_KEYS);
+const sideValue = fc.constantFrom('1', '-3', '07', 'x');
+const sideBySideOperation = fc.oneof(
+  fc.record({ kind: fc.constant('set' as const), key: sideKey, value: sideValue, ifAbsent: fc.boolean() }),
+  fc.record({ kind: fc.constant('delete' as const), key: sideKey }),
+  fc.record({ kind: fc.constant('update' as const), key: sideKey, suffix: fc.constantFrom('1', 'z') }),
+  fc.record({ kind: fc.constant('increment' as const), key: sideKey, by: fc.integer({ min: -3, max: 3 }) }),
+  fc.record({
+    kind: fc.constant('setMany' as const),
+    entries: fc.uniqueArray(fc.record({ key: sideKey, value: sideValue, ifAbsent: fc.boolean() }), { selector: (entry) => entry.key, minLength: 1, maxLength: 3 }),
+  }),
+  fc.record({ kind: fc.constant('getMany' as const), keys: fc.uniqueArray(sideKey, { maxLength: 3 }) }),
+  fc.record({ kind: fc.constant('nested' as const), writes: fc.array(fc.record({ key: sideKey, value: sideValue }), { minLength: 1, maxLength: 3 }), fail: fc.boolean() }),
+);
+type SideBySideOperation = typeof sideBySideOperation extends fc.Arbitrary<infer T> ? T : never;
+type Outcome = { ok: true; value: unknown } | { ok: false; code: string };
+
+const ROLLED_BACK = new Error('rolled back on purpose');
+const INTEGER_TEXT = /^-?[0-9]{1,16}$/;
+
+/** What `operation` returns when run alone on the entries of `model`, which it updates. */
+function applyToModel(model: Map<string, string>, operation: SideBySideOperation): Outcome {
+  switch (operation.kind) {
+    case 'set':
+      if (operation.ifAbsent && model.has(operation.key)) return { ok: false, code: 'CONFLICT' };
+      model.set(operation.key, operation.value);
+      return { ok: true, value: null };
+    case 'delete':
+      return { ok: true, value: model.delete(operation.key) };
+    case 'update':
+      model.set(operation.key, (model.get(operation.key) ?? '') + operation.suffix);
+      return { ok: true, value: null };
+    case 'increment': {
+      const current = model.get(operation.key);
+      if (current !== undefined && !INTEGER_TEXT.test(current)) return { ok: false, code: 'VALIDATION' };
+      const sum = Number(current ?? 0) + operation.by;
+      model.set(operation.key, String(sum));
+      return { ok: true, value: sum };
+    }
+    case 'setMany':
+      if (operation.entries.some((entry) => entry.ifAbsent && model.has(entry.key))) return { ok: false, code: 'CONFLICT' };
+      for (const entry of operation.entries) model.set(entry.key, entry.value);
+      return { ok: true, value: null };
+    case 'getMany':
+      return { ok: true, value: operation.keys.map((key) => model.get(key) ?? null) };
+    case 'nested':
+      if (operation.fail) return { ok: false, code: 'ABORTED' };
+      for (const write of operation.writes) model.set(write.key, write.value);
+      return { ok: true, value: null };
+  }
+}
+
+/** Starts `operation` on the transaction's view, its result in the shape `applyToModel` returns. */
+async function runOperation(tx: TransactionStorage, extensionId: string, operation: SideBySideOperation): Promise<unknown> {
+  const scope = tx.extension(extensionId).global;
+  switch (operation.kind) {
+    case 'set':
+      return scope.set(operation.key, operation.value, { ifAbsent: operation.ifAbsent || undefined }).then(() => null);
+    case 'delete':
+      return scope.delete(operation.key);
+    case 'update':
+      return scope.update(operation.key, (entry) => (entry === null ? '' : text(entry.value)!) + operation.suffix).then(() => null);
+    case 'increment':
+      return scope.increment(operation.key, operation.by);
+    case 'setMany':
+      return scope.setMany(operation.entries.map(({ key, value, ifAbsent }) => ({ key, value, ifAbsent }))).then(() => null);
+    case 'getMany':
+      return scope.getMany(operation.keys).then((entries) => entries.map((entry) => text(entry?.value) ?? null));
+    case 'nested':
+      return tx.transaction(async (inner) => {
+        const innerScope = inner.extension(extensionId).global;
+        for (const write of operation.writes) await innerScope.set(write.key, write.value);
+        if (operation.fail) throw new ExtensionStorageError('ABORTED', 'nested transaction rolled back on purpose');
+        return null;
+      });
+  }
+}
+
+async function outcomeOf(promise: Promise<unknown>): Promise<Outcome> {
+  try {
+    return { ok: true, value: await promise };
+  } catch (error) {
+    if (!(error instanceof ExtensionStorageError)) throw error;
+    return { ok: false, code: error.code };
+  }
 }
