@@ -47,6 +47,7 @@ function ended(): ValidationError {
 }
 
 const settle = (): void => undefined;
+const same = <T>(value: T): T => value;
 
 /** The operations of one transaction view, each started when those called before it have settled. */
 export class OperationQueue {
@@ -76,7 +77,9 @@ export class OperationQueue {
     const settled = result.then(this.#done, this.#done);
     // Started in turn, an operation settles after those before it; one started at once may overlap them.
     this.#tail = overlaps ? Promise.all([this.#tail, settled]).then(settle) : settled;
-    return result;
+    // A promise of the caller's own: one nobody handles still reports its rejection (the queue's
+    // handlers above would otherwise count as handling it).
+    return result.then(same);
   }
 
   /**

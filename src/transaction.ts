@@ -84,7 +84,7 @@ export async function runTransaction<T>(
     try {
       return await context.dialect.transaction((dialect) => {
         const queue = new OperationQueue(atCallTime);
-        return settled(queue, fn(new TransactionStorage({ ...context, dialect, transactional: true }, user, queue)));
+        return settled(queue, () => fn(new TransactionStorage({ ...context, dialect, transactional: true }, user, queue)));
       });
     } catch (error) {
       if (!(error instanceof ConflictError && error.retryable) || attempt >= retries) throw error;
@@ -98,10 +98,10 @@ export async function runTransaction<T>(
  * resolved, all of them (they belong to the transaction); when it threw, the one running (those not
  * started are refused: the transaction rolls back). Either way the view is closed before the end.
  */
-async function settled<T>(queue: OperationQueue, callback: Promise<T>): Promise<T> {
+async function settled<T>(queue: OperationQueue, callback: () => Promise<T>): Promise<T> {
   let result: T;
   try {
-    result = await callback;
+    result = await callback();
   } catch (error) {
     await queue.close(false);
     throw error;
