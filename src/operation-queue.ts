@@ -71,12 +71,19 @@ export class OperationQueue {
   run<T>(operation: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(ended());
     const now = this.#pending === 0 || this.atCallTime || within(this);
-    const overlaps = now && this.#pending > 0;
-    const result = now ? this.#start(operation) : this.#tail.then(() => (this.#closed ? Promise.reject(ended()) : this.#start(operation)));
+    const previous = this.#tail;
+    let done!: () => void;
+    const settled = new Promise<void>((resolve) => (done = resolve));
+    // Counted and queued before it starts: what it calls during its start waits for it too. Started in
+    // turn, an operation settles after those before it; one started at once may overlap them.
+    this.#tail = now && this.#pending > 0 ? Promise.all([previous, settled]).then(settle) : settled;
     this.#pending++;
-    const settled = result.then(this.#done, this.#done);
-    // Started in turn, an operation settles after those before it; one started at once may overlap them.
-    this.#tail = overlaps ? Promise.all([this.#tail, settled]).then(settle) : settled;
+    const result = now ? this.#start(operation) : previous.then(() => (this.#closed ? Promise.reject(ended()) : this.#start(operation)));
+    const finished = () => {
+      this.#pending--;
+      done();
+    };
+    result.then(finished, finished);
     // A promise of the caller's own: one nobody handles still reports its rejection (the queue's
     // handlers above would otherwise count as handling it).
     return result.then(same);
@@ -93,10 +100,6 @@ export class OperationQueue {
     // Set in the same turn that found the queue empty: nothing can start in between.
     this.#closed = true;
   }
-
-  readonly #done = (): void => {
-    this.#pending--;
-  };
 
   /** Calls `operation` (a synchronous throw as a rejection), within a frame of this queue where frames are known. */
   #start<T>(operation: () => Promise<T>): Promise<T> {
