@@ -262,8 +262,10 @@ export class ExtensionStorage {
   /**
    * Runs `fn` in one database transaction: every operation of `tx.extension(...)` handles commits
    * together when `fn` resolves, or rolls back when it throws (the error is rethrown). Nested
-   * `tx.transaction(...)` calls are savepoints. A deadlock or serialization failure is a `ConflictError`
-   * with `retryable: true`; `retries` (default 0) runs `fn` again that many times.
+   * `tx.transaction(...)` calls are savepoints. The operations of `tx` run one after another in call
+   * order, also when started side by side; the transaction ends once `fn` and the operations it started
+   * have settled, and refuses later ones (`VALIDATION`). A deadlock or serialization failure is a
+   * `ConflictError` with `retryable: true`; `retries` (default 0) runs `fn` again that many times.
    * @example
    * await storage.transaction(async (tx) => {
    *   const ext = tx.extension('acme.board', { user });
