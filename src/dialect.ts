@@ -185,7 +185,9 @@ export interface Dialect {
   /**
    * `true` when each operation runs its statements when called, before its promise settles
    * (better-sqlite3 is synchronous): the core may then issue one operation after another without
-   * awaiting, which a host's synchronous transaction needs. Absent or `false`: statements run later.
+   * awaiting, which a host's synchronous transaction needs: a `withTransaction` view then starts each
+   * operation when called, instead of after those called before it (see `operation-queue.ts`).
+   * Absent or `false`: statements run later.
    */
   readonly runsAtCallTime?: boolean;
   /** Applies the pending migrations under a lock; idempotent and safe under concurrent starts. */

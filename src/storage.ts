@@ -17,7 +17,7 @@ import { rotateKeys, rotateKeysOptions, type RotateKeysOptions, type RotationRes
 import type { StorageContext } from './scope.js';
 import { stats, type ScopeStats, type StatsOptions } from './stats.js';
 import { exportEntries, importEntries, type ExportedEntry, type ExportOptions, type ImportOptions, type ImportResult } from './transfer.js';
-import { runTransaction, TransactionStorage } from './transaction.js';
+import { hostView, runTransaction, TransactionStorage } from './transaction.js';
 import type { Limits, TransactionOptions, User } from './types.js';
 import * as validate from './validation.js';
 
@@ -283,8 +283,10 @@ export class ExtensionStorage {
   /**
    * Runs `fn` in one database transaction: every operation of `tx.extension(...)` handles commits
    * together when `fn` resolves, or rolls back when it throws (the error is rethrown). Nested
-   * `tx.transaction(...)` calls are savepoints. A deadlock or serialization failure is a `ConflictError`
-   * with `retryable: true`; `retries` (default 0) runs `fn` again that many times.
+   * `tx.transaction(...)` calls are savepoints. The operations of `tx` run one after another in call
+   * order, also when started side by side; the transaction ends once `fn` and the operations it started
+   * have settled, and refuses later ones (`VALIDATION`). A deadlock or serialization failure is a
+   * `ConflictError` with `retryable: true`; `retries` (default 0) runs `fn` again that many times.
    * @example
    * await storage.transaction(async (tx) => {
    *   const ext = tx.extension('acme.board', { user });
@@ -307,8 +309,7 @@ export class ExtensionStorage {
    * });
    */
   withTransaction(hostTransaction: unknown): TransactionStorage {
-    const context = this.#context;
-    return new TransactionStorage({ ...context, dialect: context.dialect.withTransaction(hostTransaction), transactional: true }, this.#user);
+    return hostView(this.#context, this.#user, hostTransaction);
   }
 }
 

@@ -54,6 +54,11 @@ export interface PgDriverTraits {
    * then read as their UTF-8 bytes and decoded here, so a stored text comes back unchanged.
    */
   readonly textDropsBom: boolean;
+  /**
+   * Whether the driver's transaction under the Drizzle transaction `tx` has ended, where the driver
+   * tells without a round trip (PGlite's `Transaction.closed`). Absent: the library cannot tell.
+   */
+  readonly transactionEnded?: (tx: AnyPgDatabase) => boolean;
 }
 
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -386,6 +391,8 @@ interface PgSession {
    * transaction then, and a COMMIT would answer ROLLBACK without an error: the view refuses to go on.
    */
   readonly failed?: { error: ExtensionStorageError | null };
+  /** In a transaction's view, where the driver tells: whether that transaction has ended. */
+  readonly ended?: () => boolean;
 }
 
 function session(context: PgSession): Dialect {
@@ -400,11 +407,13 @@ function session(context: PgSession): Dialect {
       adopt: context.adopt,
       traits,
       failed: { error: null },
+      ended: traits.transactionEnded && (() => traits.transactionEnded!(tx)),
     });
-  const { failed } = context;
+  const { failed, ended } = context;
 
-  /** Runs one operation and wraps driver errors; in a transaction, none after one has failed. */
+  /** Runs one operation and wraps driver errors; in a transaction, none after one has failed or after its end. */
   async function run<T>(operation: string, body: () => Promise<T>): Promise<T> {
+    if (ended?.()) throw new ValidationError(`${name}: ${operation}: the transaction it belongs to has ended; nothing was written`);
     if (failed?.error) throw abortedTransaction(name, operation, failed.error);
     try {
       return await body();
