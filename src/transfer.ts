@@ -55,7 +55,10 @@ export interface ExportedEntry {
 export interface ExportOptions {
   /** Only this extension's entries. */
   readonly extensionId?: string;
-  /** Rows read per batch (1..10,000; default 500). Memory is about `batchSize` × the largest value. */
+  /**
+   * Most rows read per batch (1..10,000; default 500). Batches start at one row and grow, and hold
+   * about `BATCH_BYTES` (16 MiB) of values when values are large, so memory stays bounded either way.
+   */
   readonly batchSize?: number;
   /** Give encrypted values as plaintext (`decrypted: true`); needs `encryptionKeys`. */
   readonly decrypt?: boolean;
@@ -70,7 +73,7 @@ export interface ImportOptions {
    * `'fail'` (default): stop there with an `IMPORT_CONFLICT` error.
    */
   readonly onConflict?: ImportConflict;
-  /** Entries written per transaction (1..10,000; default 500). */
+  /** Most entries written per transaction (1..10,000; default 500); a batch also ends at `BATCH_BYTES` (16 MiB) of values. */
   readonly batchSize?: number;
 }
 
@@ -96,6 +99,24 @@ export class ImportConflictError extends ExtensionStorageError {
 }
 
 const DEFAULT_BATCH_SIZE = 500;
+/**
+ * Bytes of values one batch of an export or an import aims at (16 MiB): `batchSize` bounds a batch's
+ * rows, this its memory, so a table of large values streams as one of small ones does.
+ */
+export const BATCH_BYTES = 16 * 1024 * 1024;
+
+/**
+ * How many rows the next export batch reads: twice the last (from one row, so the first batches stay
+ * small whatever the values' sizes), at most `most`, and no more than fit in `BATCH_BYTES` at the size
+ * of the largest value of the last batch. (A run of small values followed by large ones can still make
+ * one batch of twice the last one's rows of large values, before the batches shrink.)
+ */
+function nextExportLimit(limit: number, rows: readonly ExportedRow[], most: number): number {
+  let largest = 0;
+  for (const row of rows) largest = Math.max(largest, row.value.byteLength);
+  const fit = largest === 0 ? most : Math.max(1, Math.floor(BATCH_BYTES / largest));
+  return Math.min(most, limit * 2, fit);
+}
 const CONFLICT_MODES: readonly ImportConflict[] = ['skip', 'overwrite', 'fail'];
 
 function batchSize(input: unknown): number {
@@ -123,15 +144,16 @@ export function exportEntries(context: StorageContext, exportOptions?: ExportOpt
   return {
     async *[Symbol.asyncIterator]() {
       let exported = 0;
-      for (let afterId = 0; ; ) {
+      for (let afterId = 0, limit = 1; ; ) {
         if (signal?.aborted) throw new AbortedError(`"exportEntries" was aborted after ${exported} entries`, signal.reason);
-        const rows = await dialect.exportRows(afterId, size, extensionId);
+        const rows = await dialect.exportRows(afterId, limit, extensionId);
         if (rows.length === 0) return;
         for (const row of rows) {
           yield toExportedEntry(row, decrypt && row.isEncrypted ? cipher!.decrypt(row, row.key, row.value) : null);
           exported++;
         }
         afterId = rows[rows.length - 1]!.id;
+        limit = nextExportLimit(limit, rows, size);
         await yieldToEventLoop();
       }
     },
@@ -190,6 +212,7 @@ export async function importEntries(
   const size = batchSize(options.batchSize);
   const totals = { inserted: 0, replaced: 0, skipped: 0 };
   let batch: ImportedRow[] = [];
+  let batchBytes = 0;
   let written = 0;
 
   let flushFailed = false;
@@ -207,6 +230,7 @@ export async function importEntries(
       throw quotaRefusal(error, `nothing of its batch was written; the ${written} entries before that batch were imported`) ?? error;
     }
     batch = [];
+    batchBytes = 0;
     for (const outcome of outcomes) {
       if (outcome === 'conflict') {
         flushFailed = true;
@@ -228,9 +252,11 @@ export async function importEntries(
     for await (const entry of entries) {
       position++;
       checking = true;
-      batch.push(toImportedRow(context, entry));
+      const row = toImportedRow(context, entry);
+      batch.push(row);
+      batchBytes += row.value.byteLength;
       checking = false;
-      if (batch.length >= size) await flush();
+      if (batch.length >= size || batchBytes >= BATCH_BYTES) await flush();
     }
   } catch (error) {
     if (flushFailed) throw error;
