@@ -143,6 +143,9 @@ describe("the host's synchronous Drizzle transaction", () => {
     expect(await scope.getText('now')).toBe('written at call time');
     expect(await scope.get('later')).toBeNull();
     expect(() => storage.withTransaction(drizzle({ client: new Database(':memory:') }))).toThrow(/withTransaction/);
+    // The right database, but no transaction open on it: refused at once, not at the first operation.
+    expect(() => storage.withTransaction(db)).toThrow(/"withTransaction" expected to be called while a transaction is open/);
+    expect(() => storage.withTransaction(drizzle({ client: db }))).toThrow(/got none open/);
     db.close();
   });
 });

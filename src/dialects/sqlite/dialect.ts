@@ -479,6 +479,10 @@ function session(context: SqliteSession): Dialect {
       if (client !== raw) {
         throw new ValidationError('"withTransaction" expected a Drizzle transaction (or the better-sqlite3 Database) of this dialect\'s database');
       }
+      // Statements join the transaction open on the connection: without one they would each commit alone.
+      if (!raw.inTransaction) {
+        throw new ValidationError('"withTransaction" expected to be called while a transaction is open on the connection (inside db.transaction(...)), got none open');
+      }
       return context.inTransaction();
     },
     usage: (extensionId: string) => run('read usage', () => toUsage(preparedLifecycle().usage.get({ extensionId }))),
