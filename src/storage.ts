@@ -289,6 +289,11 @@ export class ExtensionStorage {
     const context = this.#context;
     return new TransactionStorage({ ...context, dialect: context.dialect.withTransaction(hostTransaction), transactional: true }, this.#user);
   }
+
+  /** The largest value in bytes `set` accepts (`limits.maxValueBytes`): what an HTTP layer reads of a body at most. */
+  get maxValueBytes(): number {
+    return this.#context.maxValueBytes;
+  }
 }
 
 /** Runs a dialect's maintenance operation; anything a dialect let through untyped becomes `DATABASE`. */
