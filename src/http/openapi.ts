@@ -99,7 +99,7 @@ function entryOperations(scope: string): Record<string, unknown> {
         required: true,
         content: {
           'application/json': { schema: { $ref: '#/components/schemas/PutBody' } },
-          '*/*': { description: 'Any other type: the raw value, stored with this `Content-Type` as its value type', schema: { type: 'string', format: 'binary' } },
+          '*/*': { schema: { type: 'string', format: 'binary', description: 'Any other type: the raw value, stored with this `Content-Type` as its value type' } },
         },
       },
       responses: {
