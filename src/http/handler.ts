@@ -23,7 +23,8 @@ import {
   readBody,
   refuseQuery,
 } from './request.js';
-import { baseHeaders, entityTag, entryMetadata, errorResponse, HttpError, json, type ErrorContext } from './responses.js';
+import { ANSWER, toResponse, type Answer, type AnsweringHandler } from './answer.js';
+import { baseHeaders, entityTag, entryMetadata, errorAnswer, HttpError, json, type ErrorContext } from './responses.js';
 import { ENTRY_METHODS, LIST_METHODS, matchRoute, normalizeBasePath, type Route, type ScopeRoute } from './routes.js';
 
 /** Options of `createStorageHandler`. */
@@ -45,7 +46,7 @@ export interface StorageHandlerOptions {
 }
 
 /** The handler: a `Response` for the API's routes, `null` for any other path. */
-export type StorageHandler = (request: Request) => Promise<Response | null>;
+export type StorageHandler = ((request: Request) => Promise<Response | null>) & AnsweringHandler;
 
 /** What the handler knows of the request being answered, for the mapping of its errors. */
 type RequestContext = { -readonly [K in keyof ErrorContext]: ErrorContext[K] };
@@ -65,14 +66,14 @@ export function createStorageHandler(storage: ExtensionStorage, options: Storage
   if (onError !== undefined && typeof onError !== 'function') throw new TypeError('"onError" expected a function (error, request) => void');
   let openApi: string | undefined;
 
-  async function answer(route: Route, request: Request, url: URL, context: RequestContext): Promise<Response> {
+  async function answer(route: Route, request: Request, url: URL, context: RequestContext): Promise<Answer> {
     const { method } = request;
     if (route.kind === 'openapi') {
       if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(LIST_METHODS);
       openApi ??= JSON.stringify(openApiDocument({ basePath }));
       const headers = baseHeaders('application/json; charset=utf-8');
-      headers.set('cache-control', 'no-cache');
-      return new Response(method === 'HEAD' ? null : openApi, { status: 200, headers });
+      headers['cache-control'] = 'no-cache';
+      return { status: 200, headers, body: method === 'HEAD' ? null : openApi };
     }
     const listing = route.key === null;
     if (listing ? method !== 'GET' && method !== 'HEAD' : method !== 'GET' && method !== 'HEAD' && method !== 'PUT' && method !== 'DELETE') {
@@ -96,7 +97,7 @@ export function createStorageHandler(storage: ExtensionStorage, options: Storage
     }
   }
 
-  return async (request) => {
+  const answerFor = async (request: Request): Promise<Answer | null> => {
     const context: RequestContext = { conflictStatus: 412, writing: false, onError, request };
     try {
       const url = new URL(request.url);
@@ -104,38 +105,46 @@ export function createStorageHandler(storage: ExtensionStorage, options: Storage
       if (route === null) return null;
       return await answer(route, request, url, context);
     } catch (error) {
-      return errorResponse(error, context);
+      return errorAnswer(error, context);
     }
   };
+  const handler = async (request: Request): Promise<Response | null> => {
+    const answer = await answerFor(request);
+    return answer === null ? null : toResponse(answer);
+  };
+  return Object.assign(handler, { [ANSWER]: answerFor });
 }
 
 function scopeHandle(ext: ExtensionHandle, scope: ScopeRoute): ScopeHandle {
   return scope.kind === 'global' ? ext.global : scope.kind === 'user' ? ext.user : ext.resource(scope.type, scope.id);
 }
 
+const HEADER_SAFE = /^[\t\x20-\x7e]*$/;
+
 /** `GET …/{key}`: the raw bytes with their type, `ETag` and `Last-Modified`; 304 when `If-None-Match` names it. */
-async function read(scope: ScopeHandle, key: string, request: Request, url: URL): Promise<Response> {
+async function read(scope: ScopeHandle, key: string, request: Request, url: URL): Promise<Answer> {
   refuseQuery(url.searchParams);
   const entry = await scope.get(key);
   if (entry === null) throw notFound();
   const tag = entityTag(entry);
   const headers = baseHeaders();
-  headers.set('etag', tag);
-  headers.set('last-modified', entry.updatedAt.toUTCString());
+  headers.etag = tag;
+  headers['last-modified'] = entry.updatedAt.toUTCString();
   // An encrypted value is secret at rest: no cache keeps a copy. Others may be kept, privately, and revalidated.
-  headers.set('cache-control', entry.encrypted ? 'no-store' : 'private, no-cache');
+  headers['cache-control'] = entry.encrypted ? 'no-store' : 'private, no-cache';
   const ifNoneMatch = request.headers.get('if-none-match');
-  if (ifNoneMatch !== null && noneMatchHits(ifNoneMatch, tag)) return new Response(null, { status: 304, headers });
-  headers.set('content-type', entry.valueType);
-  headers.set('content-length', String(entry.value.byteLength));
+  if (ifNoneMatch !== null && noneMatchHits(ifNoneMatch, tag)) return { status: 304, headers, body: null };
+  // A value type with characters a header cannot carry (a quoted non-ASCII parameter) is served as bytes.
+  headers['content-type'] = HEADER_SAFE.test(entry.valueType) ? entry.valueType : 'application/octet-stream';
+  headers['content-length'] = String(entry.value.byteLength);
   // A stored text/html or SVG must never run as a page of the host's origin when opened directly.
-  headers.set('content-security-policy', "default-src 'none'; sandbox");
-  headers.set('content-disposition', 'attachment');
-  return new Response(request.method === 'HEAD' ? null : entry.value, { status: 200, headers });
+  headers['content-security-policy'] = "default-src 'none'; sandbox";
+  headers['content-disposition'] = 'attachment';
+  return { status: 200, headers, body: request.method === 'HEAD' ? null : entry.value };
 }
 
 /** `PUT …/{key}`: the reference's JSON body or a raw one; 201 when created, 200 when replaced. */
-async function put(scope: ScopeHandle, key: string, request: Request, url: URL, maxValueBytes: number, context: RequestContext): Promise<Response> {
+async function put(scope: ScopeHandle, key: string, request: Request, url: URL, maxValueBytes: number, context: RequestContext): Promise<Answer> {
   const condition = parseCondition(request.headers, 'PUT');
   checkBodyHeaders(request.headers);
   const contentType = request.headers.get('content-type')!;
@@ -153,13 +162,11 @@ async function put(scope: ScopeHandle, key: string, request: Request, url: URL, 
   }
   if (body.ttl !== null) setExpiry(options, body.ttl);
   const info = await scope.set(key, body.value, options);
-  const headers = baseHeaders();
-  headers.set('etag', entityTag(info));
-  return json(info.version === 1 ? 201 : 200, entryMetadata(info), headers);
+  return json(info.version === 1 ? 201 : 200, entryMetadata(info), { etag: entityTag(info) });
 }
 
 /** `DELETE …/{key}`: 204, 404 when there is none; with `If-Match`, only the entry tagged (else 412). */
-async function remove(scope: ScopeHandle, key: string, request: Request, url: URL): Promise<Response> {
+async function remove(scope: ScopeHandle, key: string, request: Request, url: URL): Promise<Answer> {
   refuseQuery(url.searchParams);
   const condition = parseCondition(request.headers, 'DELETE');
   if (condition.kind === 'match') {
@@ -168,7 +175,7 @@ async function remove(scope: ScopeHandle, key: string, request: Request, url: UR
   } else if (!(await scope.delete(key))) {
     throw notFound();
   }
-  return new Response(null, { status: 204, headers: baseHeaders() });
+  return { status: 204, headers: baseHeaders(), body: null };
 }
 
 /**
@@ -176,7 +183,7 @@ async function remove(scope: ScopeHandle, key: string, request: Request, url: UR
  * The reference's `page` is reached by walking the cursor past `page × page_size` entries, up to 1,000
  * at a query: its cost grows with its depth, which is why it is capped.
  */
-async function list(scope: ScopeHandle, url: URL): Promise<Response> {
+async function list(scope: ScopeHandle, url: URL): Promise<Answer> {
   const query = parseListQuery(url.searchParams);
   const { category, prefix } = query;
   let cursor = query.cursor ?? null;
@@ -194,8 +201,8 @@ async function list(scope: ScopeHandle, url: URL): Promise<Response> {
   return json(200, { count, result: page.items.map(entryMetadata), next_cursor: page.nextCursor });
 }
 
-function withoutBodyFor(method: string, response: Response): Response {
-  return method === 'HEAD' ? new Response(null, { status: response.status, headers: response.headers }) : response;
+function withoutBodyFor(method: string, answer: Answer): Answer {
+  return method === 'HEAD' ? { status: answer.status, headers: answer.headers, body: null } : answer;
 }
 
 function methodNotAllowed(allow: string): HttpError {

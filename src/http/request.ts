@@ -4,6 +4,7 @@
  * Every refusal is an `HttpError` naming the field; nothing here touches the store.
  * @module
  */
+import { READ_BODY, type BodyReadingRequest } from './answer.js';
 import { HttpError } from './responses.js';
 
 /** How much a JSON envelope may exceed its value: the other fields, and base64's 4/3. */
@@ -27,6 +28,14 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
   const tooLarge = () => new HttpError(413, 'VALUE_TOO_LARGE', `the request body expected at most ${limit} bytes`);
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > limit) throw tooLarge();
+  const fromSocket = (request as Request & BodyReadingRequest)[READ_BODY];
+  if (fromSocket !== undefined) {
+    const body = await fromSocket.call(request, limit).catch(() => {
+      throw new HttpError(400, 'VALIDATION', 'the request body could not be read to its end');
+    });
+    if (body === 'too-large') throw tooLarge();
+    return body;
+  }
   if (request.body === null) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

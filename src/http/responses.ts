@@ -6,6 +6,7 @@
  */
 import { ConflictError, ExtensionStorageError, type ErrorCode } from '../errors.js';
 import type { EntryInfo } from '../types.js';
+import type { Answer } from './answer.js';
 import { expiresOn } from './expiry.js';
 
 /** The `code` of an error answer: the library's codes, and those only the HTTP layer has. */
@@ -69,21 +70,17 @@ export function entryMetadata(info: EntryInfo): EntryMetadata {
   };
 }
 
-/** Headers every answer carries. */
-export function baseHeaders(contentType?: string): Headers {
-  const headers = new Headers();
-  if (contentType !== undefined) headers.set('content-type', contentType);
-  headers.set('x-content-type-options', 'nosniff');
-  return headers;
+/** Headers every answer carries (and its content type, when given). */
+export function baseHeaders(contentType?: string): Record<string, string> {
+  return contentType === undefined ? { 'x-content-type-options': 'nosniff' } : { 'content-type': contentType, 'x-content-type-options': 'nosniff' };
 }
 
-/** A JSON answer, never cached (it may describe a user's own entries). */
-export function json(status: number, body: unknown, headers?: Headers): Response {
-  const all = headers ?? baseHeaders();
-  all.set('content-type', 'application/json; charset=utf-8');
-  all.set('x-content-type-options', 'nosniff');
-  if (!all.has('cache-control')) all.set('cache-control', 'no-store');
-  return new Response(JSON.stringify(body), { status, headers: all });
+/** A JSON answer, never cached unless `headers` say otherwise (it may describe a user's own entries). */
+export function json(status: number, body: unknown, headers: Record<string, string> = baseHeaders()): Answer {
+  headers['content-type'] = 'application/json; charset=utf-8';
+  headers['x-content-type-options'] = 'nosniff';
+  headers['cache-control'] ??= 'no-store';
+  return { status, headers, body: JSON.stringify(body) };
 }
 
 /** How a failed condition answers: `If-None-Match: *` is 409, `If-Match` 412. */
@@ -101,10 +98,10 @@ export interface ErrorContext {
 }
 
 /** The answer to an error; never a 500, never the cause of an internal failure. */
-export function errorResponse(error: unknown, context: ErrorContext): Response {
+export function errorAnswer(error: unknown, context: ErrorContext): Answer {
   if (error instanceof HttpError) {
     const headers = baseHeaders();
-    if (error.headers) for (const [name, value] of Object.entries(error.headers)) headers.set(name, value);
+    if (error.headers) for (const [name, value] of Object.entries(error.headers)) headers[name] = value;
     return json(error.status, { message: error.message, code: error.code }, headers);
   }
   if (error instanceof ExtensionStorageError) {
@@ -125,7 +122,7 @@ export function errorResponse(error: unknown, context: ErrorContext): Response {
     // The host's logger failing must not turn the answer into a crash.
   }
   const headers = baseHeaders();
-  headers.set('retry-after', '1');
+  headers['retry-after'] = '1';
   return json(503, { message: 'the storage is unavailable; try again later', code: 'UNAVAILABLE' }, headers);
 }
 
