@@ -30,7 +30,10 @@ const CONNECTIONS = 16;
 const SEED_BATCH = 1000;
 
 /** The columns the library returns for an entry's metadata. */
-const INFO = 'id, uuid, `key`, value_type, category, description, is_encrypted, size, version, created_at, updated_at, created_by, updated_by';
+const INFO = 'id, uuid, `key`, value_type, category, description, is_encrypted, size, version, created_at, updated_at, created_by, updated_by, expires_at';
+/** The old row has expired at the write's time (bound once per CASE): the write makes a new entry. */
+const EXPIRED = '(expires_at IS NOT NULL AND expires_at <= ?)';
+const LIVE = '(expires_at IS NULL OR expires_at > ?)';
 const IN_SCOPE = 'extension_id = ? AND user_id = ? AND resource_type = ? AND resource_id = ?';
 const GLOBAL_SCOPE = [EXTENSION_ID, '', '', ''] as const;
 
@@ -42,17 +45,21 @@ const GLOBAL_SCOPE = [EXTENSION_ID, '', '', ''] as const;
 const SQL = Object.freeze({
   get: `SELECT ${INFO}, value FROM extension_storage WHERE ${IN_SCOPE} AND \`key\` = ?`,
   upsert: `INSERT INTO extension_storage (uuid, extension_id, user_id, resource_type, resource_id, \`key\`, value, value_type,
-      category, description, is_encrypted, size, version, created_at, updated_at, created_by, updated_by)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
-    ON DUPLICATE KEY UPDATE value = VALUES(value), value_type = VALUES(value_type), category = VALUES(category),
+      category, description, is_encrypted, size, version, created_at, updated_at, created_by, updated_by, expires_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
+    ON DUPLICATE KEY UPDATE uuid = CASE WHEN ${EXPIRED} THEN VALUES(uuid) ELSE uuid END,
+      value = VALUES(value), value_type = VALUES(value_type), category = VALUES(category),
       description = VALUES(description), is_encrypted = VALUES(is_encrypted), size = VALUES(size),
-      version = version + 1, updated_at = VALUES(updated_at), updated_by = VALUES(updated_by)`,
+      version = CASE WHEN ${EXPIRED} THEN 1 ELSE version + 1 END,
+      created_at = CASE WHEN ${EXPIRED} THEN VALUES(created_at) ELSE created_at END, updated_at = VALUES(updated_at),
+      created_by = CASE WHEN ${EXPIRED} THEN VALUES(created_by) ELSE created_by END, updated_by = VALUES(updated_by),
+      expires_at = VALUES(expires_at)`,
   written: `SELECT ${INFO} FROM extension_storage WHERE ${IN_SCOPE} AND \`key\` = ?`,
   returning: ` RETURNING ${INFO}`,
   listFrom: `SELECT ${INFO} FROM extension_storage FORCE INDEX (extension_storage_scoped_key)
-    WHERE ${IN_SCOPE} AND \`key\` >= ? ORDER BY \`key\` LIMIT ${PAGE_SIZE + 1}`,
+    WHERE ${IN_SCOPE} AND \`key\` >= ? AND ${LIVE} ORDER BY \`key\` LIMIT ${PAGE_SIZE + 1}`,
   listAfter: `SELECT ${INFO} FROM extension_storage FORCE INDEX (extension_storage_scoped_key)
-    WHERE ${IN_SCOPE} AND \`key\` > ? ORDER BY \`key\` LIMIT ${PAGE_SIZE + 1}`,
+    WHERE ${IN_SCOPE} AND \`key\` > ? AND ${LIVE} ORDER BY \`key\` LIMIT ${PAGE_SIZE + 1}`,
 });
 
 /** Server errors after which the library runs the whole upsert again; the raw upsert does the same. */
@@ -66,7 +73,7 @@ function utcDatetime(date: Date): string {
 /** The library's upsert by hand: one statement on MariaDB; on MySQL 8 the INSERT, then SELECT, in one transaction. */
 async function rawUpsert(pool: Pool, key: string, value: Buffer, mariadb: boolean): Promise<RowDataPacket | undefined> {
   const now = utcDatetime(new Date());
-  const params = [randomUUID(), ...GLOBAL_SCOPE, key, value, 'application/octet-stream', null, null, false, value.byteLength, now, now, null, null];
+  const params = [randomUUID(), ...GLOBAL_SCOPE, key, value, 'application/octet-stream', null, null, false, value.byteLength, now, now, null, null, null, now, now, now, now];
   if (mariadb) return (await pool.execute<RowDataPacket[]>(SQL.upsert + SQL.returning, params))[0][0];
   for (let attempt = 1; ; attempt++) {
     const connection = await pool.getConnection();
@@ -132,7 +139,7 @@ export async function runMysqlBench(options: MysqlBenchOptions): Promise<void> {
     const keyvLastPageSql = () =>
       mysql2.format('SELECT * FROM `keyv` WHERE id LIKE ? AND id > ? ORDER BY id LIMIT ?', ['keyv:%', `keyv:${keys[lastAfter]}`, PAGE_SIZE]);
     const last = await scope.list({ limit: PAGE_SIZE, cursor: endCursor });
-    const [rawLast] = await pool.execute<RowDataPacket[]>(SQL.listAfter, [...GLOBAL_SCOPE, keys[lastAfter]!]);
+    const [rawLast] = await pool.execute<RowDataPacket[]>(SQL.listAfter, [...GLOBAL_SCOPE, keys[lastAfter]!, utcDatetime(new Date())]);
     const keyvLast = (await keyvStore.query(keyvLastPageSql())) as unknown as unknown[];
     const written = await rawUpsert(pool, keys[3]!, buffers[1]!, mariadb);
     expect(last.items.length === PAGE_SIZE && last.items[0]!.key === keys[lastAfter + 1] && last.nextCursor === null, 'library last page');
@@ -150,8 +157,8 @@ export async function runMysqlBench(options: MysqlBenchOptions): Promise<void> {
         name: RAW,
         get: (key) => pool.execute(SQL.get, [...GLOBAL_SCOPE, key]),
         upsert: (key, variant) => rawUpsert(pool, key, buffers[variant]!, mariadb),
-        firstPage: () => pool.execute(SQL.listFrom, [...GLOBAL_SCOPE, '']),
-        lastPage: () => pool.execute(SQL.listAfter, [...GLOBAL_SCOPE, keys[lastAfter]!]),
+        firstPage: () => pool.execute(SQL.listFrom, [...GLOBAL_SCOPE, '', utcDatetime(new Date())]),
+        lastPage: () => pool.execute(SQL.listAfter, [...GLOBAL_SCOPE, keys[lastAfter]!, utcDatetime(new Date())]),
       },
       libraryContender(LIB, scope, plain, endCursor),
       keyvContender(KEYV, keyv, buffers, () => keyvStore.query(keyvLastPageSql())),

@@ -48,7 +48,7 @@ export async function runPgliteBench(options: PgliteBenchOptions): Promise<void>
     const lastAfter = rows - PAGE_SIZE - 1;
     const endCursor = await cursorAfter(scope, lastAfter);
     const last = await scope.list({ limit: PAGE_SIZE, cursor: endCursor });
-    const rawLast = await db.query<{ key: string }>(PG_RAW.listAfter, [...GLOBAL_SCOPE, keys[lastAfter]!, PAGE_SIZE + 1]);
+    const rawLast = await db.query<{ key: string }>(PG_RAW.listAfter, [...GLOBAL_SCOPE, keys[lastAfter]!, PAGE_SIZE + 1, new Date()]);
     expect(last.items.length === PAGE_SIZE && last.items[0]!.key === keys[lastAfter + 1] && last.nextCursor === null, 'library last page');
     expect(rawLast.rows.length === PAGE_SIZE && rawLast.rows[0]!.key === keys[lastAfter + 1], 'raw last page');
     expect((await scope.get(keys[7]!))?.value.byteLength === VALUE_BYTES, 'library get');
@@ -58,8 +58,8 @@ export async function runPgliteBench(options: PgliteBenchOptions): Promise<void>
         name: RAW,
         get: (key) => db.query(PG_RAW.get, [...GLOBAL_SCOPE, key]),
         upsert: (key, variant) => db.query(PG_RAW.upsert, pgUpsertParams(key, buffers[variant]!)),
-        firstPage: () => db.query(PG_RAW.listFrom, [...GLOBAL_SCOPE, '', PAGE_SIZE + 1]),
-        lastPage: () => db.query(PG_RAW.listAfter, [...GLOBAL_SCOPE, keys[lastAfter]!, PAGE_SIZE + 1]),
+        firstPage: () => db.query(PG_RAW.listFrom, [...GLOBAL_SCOPE, '', PAGE_SIZE + 1, new Date()]),
+        lastPage: () => db.query(PG_RAW.listAfter, [...GLOBAL_SCOPE, keys[lastAfter]!, PAGE_SIZE + 1, new Date()]),
       },
       libraryContender(LIB, scope, plain, endCursor),
     ];

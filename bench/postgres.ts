@@ -29,7 +29,9 @@ const KEYV = 'keyv + @keyv/postgres';
 const CONNECTIONS = 16;
 
 /** The columns the library returns for an entry's metadata. */
-const INFO = 'id, uuid, key, value_type, category, description, is_encrypted, size, version, created_at, updated_at, created_by, updated_by';
+const INFO = 'id, uuid, key, value_type, category, description, is_encrypted, size, version, created_at, updated_at, created_by, updated_by, expires_at';
+/** The old row has expired at $13 (the write's time): the write makes a new entry in its place. */
+const EXPIRED = '(extension_storage.expires_at IS NOT NULL AND extension_storage.expires_at <= $13)';
 const IN_SCOPE = 'extension_id = $1 AND user_id = $2 AND resource_type = $3 AND resource_id = $4';
 const GLOBAL_SCOPE = [EXTENSION_ID, '', '', ''] as const;
 
@@ -37,15 +39,20 @@ const GLOBAL_SCOPE = [EXTENSION_ID, '', '', ''] as const;
 export const PG_RAW = Object.freeze({
   get: `SELECT ${INFO}, value FROM extension_storage WHERE ${IN_SCOPE} AND key = $5`,
   upsert: `INSERT INTO extension_storage (uuid, extension_id, user_id, resource_type, resource_id, key, value, value_type,
-      category, description, is_encrypted, size, version, created_at, updated_at, created_by, updated_by)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $13, $14, $14)
+      category, description, is_encrypted, size, version, created_at, updated_at, created_by, updated_by, expires_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $13, $14, $14, $15)
     ON CONFLICT (extension_id, user_id, resource_type, resource_id, key) DO UPDATE SET
+      uuid = CASE WHEN ${EXPIRED} THEN excluded.uuid ELSE extension_storage.uuid END,
       value = excluded.value, value_type = excluded.value_type, category = excluded.category,
       description = excluded.description, is_encrypted = excluded.is_encrypted, size = excluded.size,
-      version = extension_storage.version + 1, updated_at = excluded.updated_at, updated_by = excluded.updated_by
+      version = CASE WHEN ${EXPIRED} THEN 1 ELSE extension_storage.version + 1 END,
+      created_at = CASE WHEN ${EXPIRED} THEN excluded.created_at ELSE extension_storage.created_at END,
+      updated_at = excluded.updated_at,
+      created_by = CASE WHEN ${EXPIRED} THEN excluded.created_by ELSE extension_storage.created_by END,
+      updated_by = excluded.updated_by, expires_at = excluded.expires_at
     RETURNING ${INFO}`,
-  listFrom: `SELECT ${INFO} FROM extension_storage WHERE ${IN_SCOPE} AND key >= $5 ORDER BY key LIMIT $6`,
-  listAfter: `SELECT ${INFO} FROM extension_storage WHERE ${IN_SCOPE} AND key > $5 ORDER BY key LIMIT $6`,
+  listFrom: `SELECT ${INFO} FROM extension_storage WHERE ${IN_SCOPE} AND key >= $5 AND (expires_at IS NULL OR expires_at > $7) ORDER BY key LIMIT $6`,
+  listAfter: `SELECT ${INFO} FROM extension_storage WHERE ${IN_SCOPE} AND key > $5 AND (expires_at IS NULL OR expires_at > $7) ORDER BY key LIMIT $6`,
   /** Fills the table with `$4` keys `k/000000…`, each holding `$2` (of `$3` bytes), as the library writes them (global scope, no user). */
   seed: `INSERT INTO extension_storage (uuid, extension_id, key, value, value_type, size, created_at, updated_at)
     SELECT gen_random_uuid(), $1, 'k/' || lpad(i::text, 6, '0'), $2, 'application/octet-stream', $3, now(), now()
@@ -55,7 +62,7 @@ export const PG_RAW = Object.freeze({
 /** The parameters of `PG_RAW.upsert` for one write of `value` under `key`. */
 export function pgUpsertParams(key: string, value: Uint8Array): unknown[] {
   const now = new Date();
-  return [randomUUID(), ...GLOBAL_SCOPE, key, value, 'application/octet-stream', null, null, false, value.byteLength, now, null];
+  return [randomUUID(), ...GLOBAL_SCOPE, key, value, 'application/octet-stream', null, null, false, value.byteLength, now, null, null];
 }
 
 /** Runs the section, or prints why it cannot. */
@@ -99,7 +106,7 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<v
     const keyvLastPageSql = 'SELECT * FROM "public"."keyv" WHERE key LIKE $1 AND key > $2 ORDER BY key LIMIT $3';
     const keyvLastPageParams = ['keyv:%', `keyv:${keys[lastAfter]}`, PAGE_SIZE];
     const last = await scope.list({ limit: PAGE_SIZE, cursor: endCursor });
-    const rawLast = await sql.unsafe(PG_RAW.listAfter, [...GLOBAL_SCOPE, keys[lastAfter]!, PAGE_SIZE + 1], prepared);
+    const rawLast = await sql.unsafe(PG_RAW.listAfter, [...GLOBAL_SCOPE, keys[lastAfter]!, PAGE_SIZE + 1, new Date()], prepared);
     const keyvLast = (await keyvStore.query(keyvLastPageSql, keyvLastPageParams)) as unknown[];
     expect(last.items.length === PAGE_SIZE && last.items[0]!.key === keys[lastAfter + 1] && last.nextCursor === null, 'library last page');
     expect(rawLast.length === PAGE_SIZE && rawLast[0]!.key === keys[lastAfter + 1], 'raw last page');
@@ -115,8 +122,8 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<v
         name: RAW,
         get: (key) => sql.unsafe(PG_RAW.get, [...GLOBAL_SCOPE, key], prepared),
         upsert: (key, variant) => sql.unsafe(PG_RAW.upsert, pgUpsertParams(key, buffers[variant]!) as never[], prepared),
-        firstPage: () => sql.unsafe(PG_RAW.listFrom, [...GLOBAL_SCOPE, '', PAGE_SIZE + 1], prepared),
-        lastPage: () => sql.unsafe(PG_RAW.listAfter, [...GLOBAL_SCOPE, keys[lastAfter]!, PAGE_SIZE + 1], prepared),
+        firstPage: () => sql.unsafe(PG_RAW.listFrom, [...GLOBAL_SCOPE, '', PAGE_SIZE + 1, new Date()], prepared),
+        lastPage: () => sql.unsafe(PG_RAW.listAfter, [...GLOBAL_SCOPE, keys[lastAfter]!, PAGE_SIZE + 1, new Date()], prepared),
       },
       libraryContender(LIB, scope, plain, endCursor),
       keyvContender(KEYV, keyv, buffers, () => keyvStore.query(keyvLastPageSql, keyvLastPageParams)),

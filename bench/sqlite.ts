@@ -30,9 +30,11 @@ const LIB = 'extension-storage';
 const KEYV = 'keyv + @keyv/sqlite';
 
 /** The columns the library returns for an entry's metadata. */
-const INFO = 'id, uuid, key, value_type, category, description, is_encrypted, size, version, created_at, updated_at, created_by, updated_by';
+const INFO = 'id, uuid, key, value_type, category, description, is_encrypted, size, version, created_at, updated_at, created_by, updated_by, expires_at';
 const IN_SCOPE = 'extension_id = ? AND user_id = ? AND resource_type = ? AND resource_id = ?';
 const GLOBAL_SCOPE = [EXTENSION_ID, '', '', ''] as const;
+/** Entries live at the time bound last but one (before the LIMIT). */
+const LIVE = '(expires_at IS NULL OR expires_at > ?)';
 
 /**
  * What the library does, written by hand: the same statements on the table `storage.migrate()` created,
@@ -41,18 +43,24 @@ const GLOBAL_SCOPE = [EXTENSION_ID, '', '', ''] as const;
 function rawStatements(db: Database.Database) {
   return {
     get: db.prepare(`SELECT ${INFO}, value FROM extension_storage WHERE ${IN_SCOPE} AND key = ?`),
+    // An expired row becomes a new entry: each kept column is a CASE on the old row's expiry at `now`.
     upsert: db.prepare(
       `INSERT INTO extension_storage (uuid, extension_id, user_id, resource_type, resource_id, key, value, value_type,
-         category, description, is_encrypted, size, version, created_at, updated_at, created_by, updated_by)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
+         category, description, is_encrypted, size, version, created_at, updated_at, created_by, updated_by, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
        ON CONFLICT (extension_id, user_id, resource_type, resource_id, key) DO UPDATE SET
+         uuid = CASE WHEN (expires_at IS NOT NULL AND expires_at <= ?) THEN excluded.uuid ELSE uuid END,
          value = excluded.value, value_type = excluded.value_type, category = excluded.category,
          description = excluded.description, is_encrypted = excluded.is_encrypted, size = excluded.size,
-         version = extension_storage.version + 1, updated_at = excluded.updated_at, updated_by = excluded.updated_by
+         version = CASE WHEN (expires_at IS NOT NULL AND expires_at <= ?) THEN 1 ELSE version + 1 END,
+         created_at = CASE WHEN (expires_at IS NOT NULL AND expires_at <= ?) THEN excluded.created_at ELSE created_at END,
+         updated_at = excluded.updated_at,
+         created_by = CASE WHEN (expires_at IS NOT NULL AND expires_at <= ?) THEN excluded.created_by ELSE created_by END,
+         updated_by = excluded.updated_by, expires_at = excluded.expires_at
        RETURNING ${INFO}`,
     ),
-    listFrom: db.prepare(`SELECT ${INFO} FROM extension_storage WHERE ${IN_SCOPE} AND key >= ? ORDER BY key LIMIT ?`),
-    listAfter: db.prepare(`SELECT ${INFO} FROM extension_storage WHERE ${IN_SCOPE} AND key > ? ORDER BY key LIMIT ?`),
+    listFrom: db.prepare(`SELECT ${INFO} FROM extension_storage WHERE ${IN_SCOPE} AND key >= ? AND ${LIVE} ORDER BY key LIMIT ?`),
+    listAfter: db.prepare(`SELECT ${INFO} FROM extension_storage WHERE ${IN_SCOPE} AND key > ? AND ${LIVE} ORDER BY key LIMIT ?`),
   };
 }
 
@@ -123,7 +131,7 @@ async function runMode(mode: Mode, options: SqliteBenchOptions, dir: string): Pr
     const keyvLastPageParams = ['keyv:%', PAGE_SIZE, rows - PAGE_SIZE];
     const first = await scope.list({ limit: PAGE_SIZE });
     const last = await scope.list({ limit: PAGE_SIZE, cursor: endCursor });
-    const rawLast = raw.listAfter.all(...GLOBAL_SCOPE, keys[lastAfter], PAGE_SIZE + 1) as { key: string }[];
+    const rawLast = raw.listAfter.all(...GLOBAL_SCOPE, keys[lastAfter], Date.now(), PAGE_SIZE + 1) as { key: string }[];
     const keyvLast = (await keyvStore.query(keyvLastPageSql, keyvLastPageParams)) as unknown[];
     expect(first.items.length === PAGE_SIZE && first.items[0]!.key === keys[0] && first.nextCursor !== null, 'library first page');
     expect(last.items.length === PAGE_SIZE && last.items[0]!.key === keys[lastAfter + 1] && last.nextCursor === null, 'library last page');
@@ -141,10 +149,11 @@ async function runMode(mode: Mode, options: SqliteBenchOptions, dir: string): Pr
         upsert: (key, variant) => {
           const value = buffers[variant]!;
           const now = Date.now();
-          return raw.upsert.get(randomUUID(), ...GLOBAL_SCOPE, key, value, 'application/octet-stream', null, null, 0, value.byteLength, now, now, null, null);
+          const row = [randomUUID(), ...GLOBAL_SCOPE, key, value, 'application/octet-stream', null, null, 0, value.byteLength, now, now, null, null, null];
+          return raw.upsert.get(...row, now, now, now, now);
         },
-        firstPage: () => raw.listFrom.all(...GLOBAL_SCOPE, '', PAGE_SIZE + 1),
-        lastPage: () => raw.listAfter.all(...GLOBAL_SCOPE, keys[lastAfter], PAGE_SIZE + 1),
+        firstPage: () => raw.listFrom.all(...GLOBAL_SCOPE, '', Date.now(), PAGE_SIZE + 1),
+        lastPage: () => raw.listAfter.all(...GLOBAL_SCOPE, keys[lastAfter], Date.now(), PAGE_SIZE + 1),
       },
       libraryContender(LIB, scope, plain, endCursor),
       keyvContender(KEYV, keyv, buffers, () => keyvStore.query(keyvLastPageSql, keyvLastPageParams)),

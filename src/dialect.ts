@@ -33,6 +33,8 @@ export interface RowInfo {
   readonly updatedAt: Date;
   readonly createdBy: string | null;
   readonly updatedBy: string | null;
+  /** When the row expires; `null` for never. A row expired at the time an operation runs is absent to it. */
+  readonly expiresAt: Date | null;
 }
 
 /** A stored row with its value (plaintext, or the ASCII bytes of a Fernet token). */
@@ -40,7 +42,10 @@ export interface Row extends RowInfo {
   readonly value: Uint8Array;
 }
 
-/** Everything an upsert writes. On conflict the row keeps `id`, `uuid`, `createdAt`, `createdBy`. */
+/**
+ * Everything an upsert writes. On conflict with a live row, the row keeps `id`, `uuid`, `createdAt`,
+ * `createdBy`; a row expired at `now` is replaced as a new entry (this `uuid`, version 1, created now).
+ */
 export interface RowWrite extends Scope {
   readonly key: string;
   readonly value: Uint8Array;
@@ -51,8 +56,11 @@ export interface RowWrite extends Scope {
   readonly size: number;
   /** Used only when the row is new. */
   readonly uuid: string;
+  /** The time of the write, which also decides which rows have expired. */
   readonly now: Date;
   readonly writtenBy: string | null;
+  /** When the written row expires; `null` for never. */
+  readonly expiresAt: Date | null;
 }
 
 /**
@@ -65,10 +73,11 @@ export interface KeyRange {
   readonly to: string | null;
 }
 
-/** A listing or count inside one scope. */
+/** A listing or count inside one scope, of the rows live at `now`. */
 export interface RowQuery {
   readonly category: string | null;
   readonly range: KeyRange;
+  readonly now: Date;
 }
 
 /**
@@ -183,10 +192,12 @@ export interface Dialect {
   migrate(): Promise<void>;
   /** Undoes every applied migration and drops the migrations table: removes all the library created. */
   migrateDown(): Promise<void>;
+  /** The row, expired or not (the core judges expiry: no clock in this read keeps it the hot path). */
   get(scope: Scope, key: string): Promise<Row | undefined>;
-  /** Inserts, or replaces the row with the same scoped key and increments its version. */
+  /** Inserts, or replaces the row with the same scoped key and increments its version (see `RowWrite`). */
   upsert(write: RowWrite): Promise<RowInfo>;
-  delete(scope: Scope, key: string): Promise<boolean>;
+  /** Deletes the row only while it is live at `now`; whether it did. */
+  delete(scope: Scope, key: string, now: Date): Promise<boolean>;
   /** Rows in key order (bytewise), at most `limit`. */
   list(scope: Scope, query: RowQuery, limit: number): Promise<RowInfo[]>;
   count(scope: Scope, query: RowQuery): Promise<number>;
@@ -227,23 +238,27 @@ export interface Dialect {
   // Conditional forms of the statements above: the database checks the condition in the statement (or
   // the dialect's transaction) that writes, and reports a failed one as `undefined` / `false`.
 
-  /** Inserts the row only if no row has its scoped key; `undefined` when one has. */
-  insertIfAbsent(write: RowWrite): Promise<RowInfo | undefined>;
-  /** Replaces the row as `upsert` does, only while it is `expected`; `undefined` when it is not (or is gone). */
-  replaceIf(write: RowWrite, expected: Expected): Promise<RowInfo | undefined>;
-  /** Deletes the row only while it is `expected`; `false` when it is not (or is gone). */
-  deleteIf(scope: Scope, key: string, expected: Expected): Promise<boolean>;
   /**
-   * Adds `write.by` to the integer stored as decimal text (inserting `write` when the key is absent), in
-   * one atomic step of the database; sets value type `application/json` and the next version. Returns
+   * Inserts the row only if no live row has its scoped key (a row expired at `write.now` is replaced as a
+   * new entry); `undefined` when a live one has.
+   */
+  insertIfAbsent(write: RowWrite): Promise<RowInfo | undefined>;
+  /** Replaces the row as `upsert` does, only while it is `expected` and live; `undefined` when it is not (or is gone). */
+  replaceIf(write: RowWrite, expected: Expected): Promise<RowInfo | undefined>;
+  /** Deletes the row only while it is `expected` and live at `now`; `false` when it is not (or is gone). */
+  deleteIf(scope: Scope, key: string, expected: Expected, now: Date): Promise<boolean>;
+  /**
+   * Adds `write.by` to the integer stored as decimal text (inserting `write` when the key is absent or its
+   * row expired at `write.now`), in one atomic step of the database; sets value type `application/json`
+   * and the next version, and keeps a live row's expiry. Returns
    * the written row, or `undefined`, writing nothing, when the stored row is encrypted, is not the text
    * of an integer of at most 16 digits, or the sum leaves ±`Number.MAX_SAFE_INTEGER`.
    */
   increment(write: CounterWrite): Promise<Row | undefined>;
-  /** The rows of `keys` (distinct, at most 1,000) that exist, in any order, in one round trip. */
+  /** The rows of `keys` (distinct, at most 1,000) that exist, expired or not, in any order, in one round trip. */
   getMany(scope: Scope, keys: readonly string[]): Promise<Row[]>;
-  /** Deletes the rows of `keys` (distinct, at most 1,000) in one statement; returns how many it removed. */
-  deleteMany(scope: Scope, keys: readonly string[]): Promise<number>;
+  /** Deletes the rows of `keys` (distinct, at most 1,000) live at `now` in one statement; returns how many it removed. */
+  deleteMany(scope: Scope, keys: readonly string[], now: Date): Promise<number>;
 
   /**
    * Runs `body` inside one transaction on one connection: `tx` is this dialect with every statement

@@ -15,6 +15,8 @@ export type {
   Entry,
   EntryInfo,
   EntryWrite,
+  ExpiryOptions,
+  IncrementOptions,
   ListFilter,
   ListOptions,
   Limits,

@@ -14,6 +14,7 @@ import type { ExtensionOptions, ExtensionStorageOptions } from './storage.js';
 import type {
   DeleteOptions,
   EntryWrite,
+  IncrementOptions,
   Limits,
   ListFilter,
   ListOptions,
@@ -39,14 +40,16 @@ export const STORAGE_OPTIONS = optionNames<ExtensionStorageOptions>({
 export const LIMITS = optionNames<Limits>({ maxValueBytes: true, quotaBytesPerExtension: true, quotaKeysPerExtension: true });
 export const EXTENSION_OPTIONS = optionNames<ExtensionOptions>({ user: true });
 const CONDITIONS = { ifVersion: true, ifAbsent: true, ifMatch: true } as const;
-export const SET_OPTIONS = optionNames<SetOptions>({ valueType: true, category: true, description: true, encrypt: true, ...CONDITIONS });
+const EXPIRY = { ttl: true, expiresAt: true } as const;
+export const SET_OPTIONS = optionNames<SetOptions>({ valueType: true, category: true, description: true, encrypt: true, ...CONDITIONS, ...EXPIRY });
+export const INCREMENT_OPTIONS = optionNames<IncrementOptions>(EXPIRY);
 export const GET_JSON_OPTIONS = optionNames<GetJSONOptions<unknown>>({ schema: true });
-export const SET_JSON_OPTIONS = optionNames<SetJSONOptions>({ valueType: true, category: true, description: true, encrypt: true, schema: true, ...CONDITIONS });
+export const SET_JSON_OPTIONS = optionNames<SetJSONOptions>({ valueType: true, category: true, description: true, encrypt: true, schema: true, ...CONDITIONS, ...EXPIRY });
 export const DELETE_OPTIONS = optionNames<DeleteOptions>({ ifVersion: true, ifMatch: true });
 export const UPDATE_OPTIONS = optionNames<UpdateOptions>({ retries: true });
 export const UPDATE_JSON_OPTIONS = optionNames<UpdateJSONOptions<unknown>>({ retries: true, schema: true });
-export const UPDATE_RESULT = optionNames<Exclude<UpdateResult, Value>>({ value: true, valueType: true, category: true, description: true, encrypt: true });
-export const ENTRY_WRITE = optionNames<EntryWrite>({ key: true, value: true, valueType: true, category: true, description: true, encrypt: true, ...CONDITIONS });
+export const UPDATE_RESULT = optionNames<Exclude<UpdateResult, Value>>({ value: true, valueType: true, category: true, description: true, encrypt: true, ...EXPIRY });
+export const ENTRY_WRITE = optionNames<EntryWrite>({ key: true, value: true, valueType: true, category: true, description: true, encrypt: true, ...CONDITIONS, ...EXPIRY });
 export const TRANSACTION_OPTIONS = optionNames<TransactionOptions>({ retries: true });
 export const LIST_FILTER = optionNames<ListFilter>({ category: true, prefix: true });
 export const LIST_OPTIONS = optionNames<ListOptions>({ category: true, prefix: true, limit: true, cursor: true });
@@ -76,6 +79,7 @@ export const EXPORTED_ENTRY = optionNames<ExportedEntry>({
   updatedAt: true,
   createdBy: true,
   updatedBy: true,
+  expiresAt: true,
   value: true,
   decrypted: true,
 });

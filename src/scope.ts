@@ -12,6 +12,7 @@ import {
   DELETE_OPTIONS,
   ENTRY_WRITE,
   GET_JSON_OPTIONS,
+  INCREMENT_OPTIONS,
   LIST_FILTER,
   LIST_OPTIONS,
   SET_JSON_OPTIONS,
@@ -30,6 +31,7 @@ import type {
   Entry,
   EntryInfo,
   EntryWrite,
+  IncrementOptions,
   ListFilter,
   ListOptions,
   Page,
@@ -112,7 +114,7 @@ export class ScopeHandle {
     const { scope, userId } = this.#resolve();
     const allowed = this.#context.authorize && this.#authorize('read', scope, userId, checkedKey);
     if (allowed) await allowed;
-    const row = await this.#context.dialect.get(scope, checkedKey);
+    const row = liveRow(await this.#context.dialect.get(scope, checkedKey), this.#context.now());
     if (row === undefined) return null;
     const { cipher } = this.#context;
     const value = row.isEncrypted ? requireCipher(cipher, 'read').decrypt(scope, checkedKey, row.value) : row.value;
@@ -149,8 +151,12 @@ export class ScopeHandle {
    * Returns the written entry's metadata. With a condition (at most one of `ifVersion`, `ifAbsent`,
    * `ifMatch`), writes only if the stored entry meets it, checked by the database in the writing
    * statement; else throws `CONFLICT` (`ConflictError`, with `currentVersion`) and writes nothing.
+   * With `ttl` (milliseconds) or `expiresAt`, the entry expires then: from that time it is absent to
+   * every read, listing, count and condition, and the next write makes a new entry (new `uuid`,
+   * version 1). An entry that has expired counts toward usage until purged or written over.
    * @example
    * await ext.user.set('doc', text, { ifMatch: read.etag });
+   * await ext.user.set('session', token, { ttl: 15 * 60_000 });
    */
   async set(key: string, value: Value, setOptions?: SetOptions): Promise<EntryInfo> {
     const options = validate.options('options', setOptions, SET_OPTIONS);
@@ -161,6 +167,8 @@ export class ScopeHandle {
     const category = validate.category(options.category);
     const description = validate.description(options.description);
     const encrypt = validate.flag('encrypt', options.encrypt);
+    const now = this.#context.now();
+    const expiresAt = validate.expiry(options.ttl, options.expiresAt, now);
     const { scope, userId } = this.#resolve();
     const allowed = this.#context.authorize && this.#authorize('write', scope, userId, checkedKey);
     if (allowed) await allowed;
@@ -182,8 +190,9 @@ export class ScopeHandle {
       isEncrypted: encrypt,
       size: bytes.byteLength,
       uuid: crypto.randomUUID(),
-      now: new Date(),
+      now,
       writtenBy: userId,
+      expiresAt,
     };
     let row: RowInfo;
     try {
@@ -199,7 +208,7 @@ export class ScopeHandle {
   async #writeIf(dialect: Dialect, write: RowWrite, condition: 'absent' | Expected): Promise<RowInfo> {
     const row = condition === 'absent' ? await dialect.insertIfAbsent(write) : await dialect.replaceIf(write, condition);
     if (row !== undefined) return row;
-    throw await conflict(dialect, write, write.key, condition === 'absent' ? '"ifAbsent": the entry exists' : conditionMessage(condition));
+    throw await conflict(dialect, write, write.key, write.now, condition === 'absent' ? '"ifAbsent": the entry exists' : conditionMessage(condition));
   }
 
   /**
@@ -235,10 +244,11 @@ export class ScopeHandle {
     const allowed = this.#context.authorize && this.#authorize('delete', scope, userId, checkedKey);
     if (allowed) await allowed;
     const { dialect } = this.#context;
-    if (options.ifVersion === undefined && options.ifMatch === undefined) return dialect.delete(scope, checkedKey);
+    const now = this.#context.now();
+    if (options.ifVersion === undefined && options.ifMatch === undefined) return dialect.delete(scope, checkedKey, now);
     const expected = writeCondition(options) as Expected;
-    if (await dialect.deleteIf(scope, checkedKey, expected)) return true;
-    throw await conflict(dialect, scope, checkedKey, conditionMessage(expected));
+    if (await dialect.deleteIf(scope, checkedKey, expected, now)) return true;
+    throw await conflict(dialect, scope, checkedKey, now, conditionMessage(expected));
   }
 
   /**
@@ -246,7 +256,7 @@ export class ScopeHandle {
    * only if the entry is still the one read (`ifMatch`, or `ifAbsent` when there was none). On a
    * `CONFLICT` it waits a jittered moment, reads again and calls `fn` again, up to `retries` times
    * (default 5), then throws the last `ConflictError`. What `fn` leaves out (value type, category,
-   * description, encryption) stays as the entry had it. Returns the written entry's metadata.
+   * description, encryption, expiry) stays as the entry had it. Returns the written entry's metadata.
    * @example
    * await ext.global.update('title', (entry) => (entry ? decode(entry.value) : '') + '!');
    */
@@ -263,6 +273,7 @@ export class ScopeHandle {
         category: next.category === undefined ? current?.category : next.category,
         description: next.description === undefined ? current?.description : next.description,
         encrypt: next.encrypt ?? current?.encrypted,
+        ...keptExpiry(next, current),
         ifAbsent: current === null ? true : undefined,
         ifMatch: current === null ? undefined : current.etag,
       };
@@ -305,14 +316,20 @@ export class ScopeHandle {
    * 0. The value is stored as decimal text with value type `application/json` (`getJSON` reads a
    * number); category and description stay. An entry that is encrypted, is not the decimal text of a
    * safe integer, or would pass ±`Number.MAX_SAFE_INTEGER` is a `VALIDATION` error, and nothing is written.
+   * An expired counter starts again at 0; `ttl` / `expiresAt` give the expiry of a counter this call
+   * creates, and a live counter keeps its own (a fixed window, as Redis' `INCR` with `EXPIRE NX`).
    * @example
    * const views = await ext.resource('dashboard', id).increment('views');
+   * const hits = await ext.user.increment('requests', 1, { ttl: 60_000 }); // per minute
    */
-  async increment(key: string, by: number = 1): Promise<number> {
+  async increment(key: string, by: number = 1, incrementOptions?: IncrementOptions): Promise<number> {
     const checkedKey = validate.key(key);
     if (typeof by !== 'number' || !Number.isSafeInteger(by)) {
       throw new ValidationError(`"by" expected a safe integer, got ${typeof by === 'number' ? by : typeof by}`);
     }
+    const options = validate.options('options', incrementOptions, INCREMENT_OPTIONS);
+    const now = this.#context.now();
+    const expiresAt = validate.expiry(options.ttl, options.expiresAt, now);
     const { scope, userId } = this.#resolve();
     if (this.#context.authorize) {
       // The new value comes back: the caller must be allowed to read it too.
@@ -338,8 +355,9 @@ export class ScopeHandle {
       isEncrypted: false,
       size: value.byteLength,
       uuid: crypto.randomUUID(),
-      now: new Date(),
+      now,
       writtenBy: userId,
+      expiresAt,
       by,
     }).catch((error: unknown) => {
       throw quotaRefusal(error) ?? error;
@@ -369,8 +387,9 @@ export class ScopeHandle {
       }
     }
     const rows = await this.#context.dialect.getMany(scope, [...new Set(checked)]);
+    const now = this.#context.now();
     const byKey = new Map<string, Row>();
-    for (const row of rows) byKey.set(row.key, row);
+    for (const row of rows) if (liveRow(row, now)) byKey.set(row.key, row);
     return checked.map((key) => {
       const row = byKey.get(key);
       if (row === undefined) return null;
@@ -428,6 +447,8 @@ export class ScopeHandle {
     const condition = writeCondition(options);
     const bytes = validate.value(value as Value, this.#context.maxValueBytes);
     const encrypt = validate.flag('encrypt', options.encrypt);
+    const now = this.#context.now();
+    const expiresAt = validate.expiry(options.ttl, options.expiresAt, now, `entries[${index}].`);
     const { scope, userId } = this.#resolve();
     const write: RowWrite = {
       extensionId: scope.extensionId,
@@ -442,8 +463,9 @@ export class ScopeHandle {
       isEncrypted: encrypt,
       size: bytes.byteLength,
       uuid: crypto.randomUUID(),
-      now: new Date(),
+      now,
       writtenBy: userId,
+      expiresAt,
     };
     return { write, condition };
   }
@@ -459,7 +481,7 @@ export class ScopeHandle {
         if (allowed) await allowed;
       }
     }
-    return this.#context.dialect.deleteMany(scope, [...new Set(checked)]);
+    return this.#context.dialect.deleteMany(scope, [...new Set(checked)], this.#context.now());
   }
 
   /**
@@ -475,7 +497,7 @@ export class ScopeHandle {
     const filter = await this.#filter(options);
     const afterKey = options.cursor === undefined || options.cursor === null ? null : decodeCursor(filter, options.cursor);
     const range = listingRange(filter.prefix, afterKey);
-    const rows = await this.#context.dialect.list(filter.scope, { category: filter.category, range }, limit + 1);
+    const rows = await this.#context.dialect.list(filter.scope, { category: filter.category, range, now: this.#context.now() }, limit + 1);
     const items = rows.slice(0, limit).map(toEntryInfo);
     const last = items.at(-1);
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(filter, last.key) : null };
@@ -484,7 +506,7 @@ export class ScopeHandle {
   /** How many entries `list` with the same filters would return across all pages. */
   async count(filter?: ListFilter): Promise<number> {
     const context = await this.#filter(validate.options('filter', filter, LIST_FILTER));
-    return this.#context.dialect.count(context.scope, { category: context.category, range: listingRange(context.prefix, null) });
+    return this.#context.dialect.count(context.scope, { category: context.category, range: listingRange(context.prefix, null), now: this.#context.now() });
   }
 
   /** The listing's scope and filters, after the host's hook allowed `list` there. */
@@ -566,8 +588,8 @@ function conditionMessage(expected: Expected): string {
  * The `ConflictError` of a failed condition, with the version the entry has now (read after the fact,
  * for the report only; `null` when that read fails, e.g. once a host's synchronous transaction ended).
  */
-async function conflict(dialect: Dialect, scope: Scope, key: string, reason: string): Promise<ConflictError> {
-  const current = await dialect.get(scope, key).catch(() => undefined);
+async function conflict(dialect: Dialect, scope: Scope, key: string, now: Date, reason: string): Promise<ConflictError> {
+  const current = liveRow(await dialect.get(scope, key).catch(() => undefined), now);
   return new ConflictError(`${reason}; nothing was written`, { currentVersion: current?.version ?? null, retryable: false });
 }
 
@@ -607,7 +629,23 @@ function toEntryInfo(row: RowInfo): EntryInfo {
     updatedAt: row.updatedAt,
     createdBy: row.createdBy,
     updatedBy: row.updatedBy,
+    expiresAt: row.expiresAt,
   };
+}
+
+/** `row` unless it has expired at `now` (the dialects' reads return rows whatever their expiry). */
+function liveRow<T extends RowInfo>(row: T | undefined, now: Date): T | undefined {
+  return row === undefined || row.expiresAt === null || row.expiresAt.getTime() > now.getTime() ? row : undefined;
+}
+
+/**
+ * The expiry options of an `update` write: those `fn` returned, else the entry's own expiry (`expiresAt:
+ * null` in the result makes it never expire).
+ */
+function keptExpiry(next: { ttl?: number; expiresAt?: Date | null }, current: Entry | null): { ttl?: number; expiresAt?: Date } {
+  if (next.ttl !== undefined) return next.expiresAt === undefined ? { ttl: next.ttl } : { ttl: next.ttl, expiresAt: next.expiresAt ?? undefined };
+  if (next.expiresAt !== undefined) return next.expiresAt === null ? {} : { expiresAt: next.expiresAt };
+  return current?.expiresAt ? { expiresAt: current.expiresAt } : {};
 }
 
 /** An `EntryInfo` with its value added (a property added to a literal, not a spread: see `set`). */

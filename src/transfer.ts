@@ -38,6 +38,11 @@ export interface ExportedEntry {
   readonly createdBy: string | null;
   readonly updatedBy: string | null;
   /**
+   * When the entry expires; `null` (or absent, in an export of an older release) for never. An export
+   * includes entries that have expired but are not yet purged: an import keeps them expired.
+   */
+  readonly expiresAt?: Date | null;
+  /**
    * The stored value: the plaintext, or for an encrypted entry the ASCII bytes of its Fernet token,
    * unless `decrypted`.
    */
@@ -150,6 +155,7 @@ function toExportedEntry(row: ExportedRow, plaintext: Uint8Array | null): Export
     updatedAt: row.updatedAt,
     createdBy: row.createdBy,
     updatedBy: row.updatedBy,
+    expiresAt: row.expiresAt,
     value: ownedBytes(value),
     ...(plaintext === null ? {} : { decrypted: true }),
   };
@@ -292,6 +298,7 @@ function toImportedRow(context: StorageContext, input: ExportedEntry): ImportedR
     updatedAt: date('updatedAt', entry.updatedAt),
     createdBy: author('createdBy', entry.createdBy),
     updatedBy: author('updatedBy', entry.updatedBy),
+    expiresAt: entry.expiresAt === undefined || entry.expiresAt === null ? null : validate.expiry(undefined, entry.expiresAt, new Date(0)),
   };
 }
 

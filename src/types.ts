@@ -44,6 +44,19 @@ export interface EntryInfo {
   readonly createdBy: string | null;
   /** Id of the user who last wrote the entry, when one was known. */
   readonly updatedBy: string | null;
+  /** When the entry expires (it is absent from then on); `null` for never. */
+  readonly expiresAt: Date | null;
+}
+
+/**
+ * When a written entry expires: `ttl` milliseconds after the write, or at `expiresAt`; at most one.
+ * Without either, the entry never expires (a write replaces the expiry too).
+ */
+export interface ExpiryOptions {
+  /** Time to live in milliseconds, a positive integer, counted from the storage's clock (`now`). */
+  readonly ttl?: number;
+  /** The time the entry expires; one already past writes an entry that is absent at once. */
+  readonly expiresAt?: Date;
 }
 
 /** An entry with its value. */
@@ -52,8 +65,8 @@ export interface Entry extends EntryInfo {
   readonly value: Uint8Array<ArrayBuffer>;
 }
 
-/** Options of `set`: everything but the value. An upsert replaces all of them. */
-export interface SetOptions {
+/** Options of `set`: everything but the value. An upsert replaces all of them, expiry included. */
+export interface SetOptions extends ExpiryOptions {
   /** MIME type; defaults to `application/octet-stream` for bytes, `text/plain; charset=utf-8` for strings. */
   readonly valueType?: string;
   /** 1..64 characters; `null` or absent for none. */
@@ -90,7 +103,13 @@ export type UpdateResult =
       readonly category?: string | null;
       readonly description?: string | null;
       readonly encrypt?: boolean;
+      /** Milliseconds; with neither this nor `expiresAt`, the entry keeps the expiry it had. */
+      readonly ttl?: number;
+      readonly expiresAt?: Date | null;
     };
+
+/** Options of `increment`: the expiry of a counter it creates (a live counter keeps its own). */
+export type IncrementOptions = ExpiryOptions;
 
 /** Options of `update`. */
 export interface UpdateOptions {

@@ -254,3 +254,39 @@ export function abortSignal(input: unknown): AbortSignal | undefined {
   }
   return input;
 }
+
+/**
+ * The latest expiry every dialect can store: the end of year 9999 (MySQL's `DATETIME` ends there; the
+ * others store later times, but one limit for all keeps a store portable).
+ */
+export const MAX_EXPIRES_AT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * When an entry written at `now` expires, from `ttl` (milliseconds, a positive safe integer) or
+ * `expiresAt` (a valid `Date`, kept to the millisecond; one in the past makes an entry that is absent
+ * at once), at most one of them; `null` for never. `prefix` goes before their names in messages
+ * (`entries[2].ttl`). @throws `VALIDATION`
+ */
+export function expiry(ttl: unknown, expiresAt: unknown, now: Date, prefix = ''): Date | null {
+  if (ttl !== undefined && expiresAt !== undefined) {
+    throw new ValidationError(`"${prefix}ttl" and "${prefix}expiresAt" expected at most one of them, got both`);
+  }
+  let at: number;
+  if (ttl !== undefined) {
+    if (typeof ttl !== 'number' || !Number.isSafeInteger(ttl) || ttl < 1) {
+      throw new ValidationError(`"${prefix}ttl" expected a positive integer of milliseconds, got ${describe(ttl)}`);
+    }
+    at = now.getTime() + ttl;
+  } else if (expiresAt !== undefined) {
+    if (!(expiresAt instanceof Date) || Number.isNaN(expiresAt.getTime())) {
+      throw new ValidationError(`"${prefix}expiresAt" expected a valid Date, got ${expiresAt instanceof Date ? 'an invalid Date' : describe(expiresAt)}`);
+    }
+    at = expiresAt.getTime();
+  } else {
+    return null;
+  }
+  if (at < 0 || at > MAX_EXPIRES_AT) {
+    throw new ValidationError(`"${prefix}${ttl !== undefined ? 'ttl' : 'expiresAt'}" expected an expiry between 1970 and the end of 9999, got one outside`);
+  }
+  return new Date(at);
+}

@@ -6,7 +6,7 @@
  *   {"extensionId":"acme.ext","userId":"42","resourceType":null,"resourceId":null,"key":"prefs",
  *    "uuid":"…","valueType":"application/json","category":null,"description":null,"encrypted":false,
  *    "version":3,"size":17,"createdAt":"2026-…Z","updatedAt":"2026-…Z","createdBy":"42",
- *    "updatedBy":"42","value":"eyJ0aGVtZSI6ImRhcmsifQ=="}
+ *    "updatedBy":"42","expiresAt":null,"value":"eyJ0aGVtZSI6ImRhcmsifQ=="}
  * @module
  */
 import { createInterface } from 'node:readline';
@@ -34,6 +34,7 @@ export function entryLine(entry: ExportedEntry): string {
     updatedAt: entry.updatedAt.toISOString(),
     createdBy: entry.createdBy,
     updatedBy: entry.updatedBy,
+    expiresAt: entry.expiresAt ? entry.expiresAt.toISOString() : null,
     value: Buffer.from(entry.value.buffer, entry.value.byteOffset, entry.value.byteLength).toString('base64'),
   })}\n`;
 }
@@ -83,6 +84,7 @@ function parseEntry(line: string, number: number): ExportedEntry {
     ...(fields as unknown as ExportedEntry),
     createdAt: date('createdAt'),
     updatedAt: date('updatedAt'),
+    expiresAt: fields.expiresAt === null || fields.expiresAt === undefined ? null : date('expiresAt'),
     value: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
   };
 }

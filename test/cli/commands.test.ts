@@ -160,7 +160,7 @@ describe.each(['sqlite', 'postgres', 'mysql'] as const)('CLI on %s', (name) => {
     expect(run.stderr).toMatch(/rotate-keys: 2\/2 rows \(100%\)/);
     expect(run.stderr).toMatch(/1 rows could not be re-encrypted/);
     expect(await db.storage(NEW).extension('acme.alpha', { user: { id: 42 } }).user.getText('token')).toBe('hunter2');
-    await db.dialect.delete({ extensionId: 'acme.beta', userId: '', resourceType: '', resourceId: '' }, 'lost');
+    await db.dialect.delete({ extensionId: 'acme.beta', userId: '', resourceType: '', resourceId: '' }, 'lost', new Date());
     const again = await cli(['rotate-keys', '--db', db.url], { env: keys });
     expect(again).toMatchObject({ code: 0, stdout: 'scanned 1, rotated 0, already current 1, failed 0\n' });
     const missing = await cli(['rotate-keys', '--db', db.url]);

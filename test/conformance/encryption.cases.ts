@@ -78,7 +78,7 @@ export function encryptionCases({ storage, dialect, test }: SuiteContext): void 
         [{ extensionId: 'acme.victim', userId: '1', resourceType: '', resourceId: '' }, 'other-key'],
       ];
       for (const [scope, key] of targets) {
-        await dialect().upsert({ ...scope, key, value: stolen!.value, valueType: 'text/plain', category: null, description: null, isEncrypted: true, size: 15, uuid: crypto.randomUUID(), now: new Date(), writtenBy: null });
+        await dialect().upsert({ ...scope, key, value: stolen!.value, valueType: 'text/plain', category: null, description: null, isEncrypted: true, size: 15, uuid: crypto.randomUUID(), now: new Date(), writtenBy: null, expiresAt: null });
       }
       expect(await codeOf(s.extension('acme.victim', { user: { id: 2 } }).user.get('secret'))).toBe('DECRYPTION_FAILED');
       expect(await codeOf(s.extension('acme.attacker', { user: { id: 1 } }).user.get('secret'))).toBe('DECRYPTION_FAILED');
@@ -93,7 +93,7 @@ export function encryptionCases({ storage, dialect, test }: SuiteContext): void 
       const row = await dialect().get(global('acme.shared'), 'k');
       expect(ascii(new Fernet(deriveFernetKey(NEW)).decrypt(row!.value))).toBe('reference-compatible');
       const reference = new Fernet(deriveFernetKey(NEW)).encrypt('written by the reference');
-      await dialect().upsert({ ...global('acme.shared'), key: 'theirs', value: new TextEncoder().encode(reference), valueType: 'text/plain', category: null, description: null, isEncrypted: true, size: 24, uuid: crypto.randomUUID(), now: new Date(), writtenBy: null });
+      await dialect().upsert({ ...global('acme.shared'), key: 'theirs', value: new TextEncoder().encode(reference), valueType: 'text/plain', category: null, description: null, isEncrypted: true, size: 24, uuid: crypto.randomUUID(), now: new Date(), writtenBy: null, expiresAt: null });
       expect(await s.extension('acme.shared').global.getText('theirs')).toBe('written by the reference');
     });
 

@@ -12,7 +12,7 @@ import type { SuiteContext } from './suite.js';
 const DASHBOARD = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
 
 /** Usage recomputed from the rows, and the usage record, per extension (extensions with no rows left out). */
-async function usageTables(query: SuiteContext['query']): Promise<{ recount: Record<string, UsageRecord>; record: Record<string, UsageRecord> }> {
+export async function usageTables(query: SuiteContext['query']): Promise<{ recount: Record<string, UsageRecord>; record: Record<string, UsageRecord> }> {
   const text = (value: unknown) => String(value); // MySQL returns VARBINARY as a Buffer: its UTF-8 text
   const recount: Record<string, UsageRecord> = {};
   for (const row of await query('SELECT extension_id, SUM(size) AS bytes, COUNT(*) AS n FROM extension_storage GROUP BY extension_id')) {

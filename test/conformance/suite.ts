@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import { ExtensionStorage, type Dialect, type ExtensionStorageOptions } from '../../src/index.js';
 import { coreCases } from './core.cases.js';
 import { encryptionCases } from './encryption.cases.js';
+import { expiryCases } from './expiry.cases.js';
 import { integrityCases } from './integrity.cases.js';
 import type { DialectFactory, Harness, HostTransaction } from './harness.js';
 import { migrationCases } from './migration.cases.js';
@@ -70,6 +71,7 @@ export function conformance(factory: DialectFactory): void {
     writesCases(context);
     migrationCases(context);
     lifecycleCases(context);
+    expiryCases(context);
     authorizationCases(context);
     transferCases(context);
   });

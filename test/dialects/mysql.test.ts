@@ -117,6 +117,18 @@ describe.skipIf(!mysqlUrl)('mysql dialect on MariaDB', () => {
         expect(step!.Extra ?? '', context).not.toMatch(/filesort|temporary/i);
         if (name.startsWith('list')) expect(sql, name).toMatch(/FORCE INDEX/);
       }
+      // purgeExpired finds its batch through the index on expires_at, oldest first, without a filesort.
+      for (let i = 0; i < 50; i++) await ext.global.set(`expired${i}`, 'v', { expiresAt: new Date(Date.now() - 1000) });
+      await rows(pool, 'ANALYZE TABLE extension_storage');
+      recorder.take();
+      expect(await storage.purgeExpired({ batchSize: 10 })).toBe(50);
+      const purge = recorder.take().filter((statement) => /`expires_at` <=/.test(statement.sql));
+      expect(purge.length).toBeGreaterThan(0);
+      const { sql, values } = purge[0]!;
+      const [step] = (await pool.execute<RowDataPacket[]>(`EXPLAIN ${sql}`, values as never))[0] as { type: string; key: string | null; Extra: string | null }[];
+      expect(step!.key, JSON.stringify(step)).toBe('extension_storage_expires_at');
+      expect(step!.type, JSON.stringify(step)).toBe('range');
+      expect(step!.Extra ?? '', JSON.stringify(step)).not.toMatch(/filesort|temporary/i);
     }, 120_000);
 
     it('the unique index is a real B-tree, not the hash index MariaDB builds for oversized keys', async () => {

@@ -6,7 +6,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pglite } from '../../src/dialects/pglite/index.js';
 import { ExtensionStorage, ExtensionStorageError } from '../../src/index.js';
-import { expectIndexed, fillTable, hotOperations, plans, StatementRecorder, type RunSql } from './postgres-plans.js';
+import { expectIndexed, expectPurgeIndexed, fillTable, hotOperations, plans, StatementRecorder, type RunSql } from './postgres-plans.js';
 
 describe('pglite dialect', () => {
   const clients: PGlite[] = [];
@@ -58,6 +58,7 @@ describe('pglite dialect', () => {
       expectIndexed(statement, custom);
       expectIndexed(statement, generic);
     }
+    await expectPurgeIndexed(run, recorder, storage);
   });
 
   it('rejects anything else with a VALIDATION error', () => {

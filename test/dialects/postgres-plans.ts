@@ -90,7 +90,8 @@ export async function plans(run: RunSql, { query, params }: Recorded): Promise<{
 }
 
 function literal(value: unknown): string {
-  return value === null || value === undefined ? 'NULL' : `'${String(value).replaceAll("'", "''")}'`;
+  if (value === null || value === undefined) return 'NULL';
+  return `'${(value instanceof Date ? value.toISOString() : String(value)).replaceAll("'", "''")}'`;
 }
 
 /**
@@ -105,4 +106,23 @@ export function expectIndexed(statement: Recorded, plan: string): void {
   const used = [...plan.matchAll(/(?:Index (?:Only )?Scan (?:Backward )?using|Bitmap Index Scan on) (\w+)/g)].map((match) => match[1]);
   expect(used, context).toEqual([expected]);
   if (/order by/i.test(statement.query)) expect(plan, context).not.toMatch(/(^|\s)(Incremental )?Sort\s+\(/m);
+}
+
+/**
+ * `purgeExpired` finds its batch through the partial index on `expires_at` (a few hundred expired rows
+ * among thousands that never expire), oldest first without a sort, in the custom and the generic plan.
+ */
+export async function expectPurgeIndexed(run: RunSql, recorder: StatementRecorder, storage: ExtensionStorage): Promise<void> {
+  await run(`UPDATE extension_storage SET expires_at = now() - interval '1 day' WHERE key LIKE 'key/0000%'`);
+  await run('ANALYZE extension_storage');
+  recorder.recording = true;
+  const removed = await storage.purgeExpired({ batchSize: 50 });
+  recorder.recording = false;
+  expect(removed).toBeGreaterThan(50);
+  const purge = recorder.statements.filter((statement) => /^\s*delete/i.test(statement.query) && /"expires_at" <=/.test(statement.query));
+  expect(purge).toHaveLength(1);
+  for (const plan of Object.values(await plans(run, purge[0]!))) {
+    expect(plan, plan).toMatch(/Index (Only )?Scan using extension_storage_expires_at/);
+    expect(plan, plan).not.toMatch(/(^|\s)(Incremental )?Sort\s+\(/m);
+  }
 }

@@ -14,7 +14,7 @@ import { postgres } from '../../src/dialects/postgres/index.js';
 import { migrations } from '../../src/dialects/postgres/migrations.js';
 import { ExtensionStorage, ExtensionStorageError } from '../../src/index.js';
 import { createTempDatabase, type TempDatabase } from '../setup/databases.js';
-import { expectIndexed, fillTable, hotOperations, plans, StatementRecorder, type RunSql } from './postgres-plans.js';
+import { expectIndexed, expectPurgeIndexed, fillTable, hotOperations, plans, StatementRecorder, type RunSql } from './postgres-plans.js';
 
 const pgUrl = inject('pgUrl');
 const WORKER = fileURLToPath(new URL('./postgres-worker.ts', import.meta.url));
@@ -73,6 +73,7 @@ describe.skipIf(!pgUrl)('postgres dialect', () => {
           expectIndexed(statement, custom);
           expectIndexed(statement, generic);
         }
+        await expectPurgeIndexed(run, recorder, storage);
       } finally {
         session.release();
       }

@@ -46,6 +46,8 @@ describe('query plans', () => {
     await ext.global.increment('n');
     await ext.global.getMany(['k3', 'k4']);
     await ext.global.deleteMany(['k3', 'k4']);
+    for (let i = 0; i < 20; i++) await ext.global.set(`e${i}`, 'v', { expiresAt: new Date(Date.now() - 1000) });
+    expect(await storage.purgeExpired({ batchSize: 5 })).toBe(20);
 
     const plans = [...statements]
       .filter((source) => /^\s*(select|delete|insert|update)/i.test(source) && source.includes('extension_storage"') && !source.includes('migrations'))
@@ -58,7 +60,8 @@ describe('query plans', () => {
           .join(' | ');
         return { source, plan };
       });
-    expect(plans.length).toBeGreaterThanOrEqual(14);
+    expect(plans.length).toBeGreaterThanOrEqual(15);
+    expect(plans.filter(({ source }) => /^\s*delete/i.test(source) && /"expires_at" <=/.test(source))).toHaveLength(1);
     for (const { source, plan } of plans) {
       expect(plan, source).not.toMatch(/SCAN extension_storage(?! USING)/);
       expect(plan, source).not.toMatch(/TEMP B-TREE/);
@@ -66,6 +69,7 @@ describe('query plans', () => {
         expect(plan, source).toMatch(/USING (COVERING )?INDEX extension_storage_scoped_(key|category)/);
       }
       if (/ where .*"category" = \?/.test(source)) expect(plan, source).toMatch(/extension_storage_scoped_category/);
+      if (/^\s*delete/i.test(source) && /"expires_at" <=/.test(source)) expect(plan, source).toMatch(/USING (COVERING )?INDEX extension_storage_expires_at/);
     }
   }, 30_000);
 });

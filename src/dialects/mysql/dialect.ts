@@ -7,13 +7,14 @@
  * RETURNING, so there it is the INSERT and a SELECT in one transaction.
  * @module
  */
-import { and, asc, count, eq, gt, is, Param, Placeholder, sql, type Column, type Query, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gt, sql, type Column, type Query, type SQL } from 'drizzle-orm';
 import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
 import type { Connection as CallbackConnection, Pool as CallbackPool } from 'mysql2';
 import type { Connection, FieldPacket, Pool, ResultSetHeader, RowDataPacket, TypeCast } from 'mysql2/promise';
 import type { CounterWrite, Dialect, EncryptedRow, Expected, QuotaLimits, Row, RowInfo, RowQuery, RowSet, RowWrite, Scope, ValueReplacement } from '../../dialect.js';
 import { ConflictError, DatabaseError, ExtensionStorageError, NotMigratedError, UnsupportedDatabaseError, ValidationError } from '../../errors.js';
-import { atKey, inScope, keyParams, lazy, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
+import { binder } from '../shared/binder.js';
+import { atKey, expired, inScope, keyParams, lazy, live, liveAtKey, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toUsage } from '../shared/lifecycle.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import {
@@ -24,6 +25,7 @@ import {
   infoColumns,
   insertedRow,
   MAX_COUNTER,
+  newEntryColumns,
   replacedColumns,
   replacedOnConflict,
   rowColumns,
@@ -108,7 +110,7 @@ function compileHotStatements(db: MySql2Database) {
       .toSQL();
   return {
     get: bound(db.select(rowColumns(t)).from(t).where(atKey(t)).toSQL()),
-    delete: bound(db.delete(t).where(atKey(t)).toSQL()),
+    delete: bound(db.delete(t).where(liveAtKey(t)).toSQL()),
     list: Array.from({ length: QUERY_SHAPES }, (_, index) => lazy(() => bound(listShape(index)))),
     count: Array.from({ length: QUERY_SHAPES }, (_, index) => lazy(() => bound(countShape(index)))),
     upsertReturning: bound(upsertReturning(db)),
@@ -119,7 +121,7 @@ function compileHotStatements(db: MySql2Database) {
 function upsertReturning(db: MySql2Database): Query {
   const upsert = db
     .insert(t)
-    .values(insertedRow())
+    .values(insertedRow(t))
     .onDuplicateKeyUpdate({ set: replacedOnConflict(t, inserted) })
     .toSQL();
   const columns = Object.values(info).map((column) => `\`${column.name}\``);
@@ -133,33 +135,17 @@ export interface Bound {
 }
 
 /**
- * Binds `query`'s placeholders by name. A value the statement encodes goes through its column's
- * encoder; a bare placeholder (a WHERE operand or the LIMIT) is bound as compared: a string as its
- * UTF-8 bytes, so the comparison with the binary columns is bytewise whatever the connection's
- * character set; a number as its decimal text, since MySQL 8 refuses a DOUBLE (how mysql2 binds
- * numbers) for a prepared LIMIT.
+ * Binds `query`'s placeholders by name (see `binder`). A bare placeholder (a WHERE operand or the LIMIT)
+ * is bound as compared: a string as its UTF-8 bytes, so the comparison with the binary columns is
+ * bytewise whatever the connection's character set; a number as its decimal text, since MySQL 8
+ * refuses a DOUBLE (how mysql2 binds numbers) for a prepared LIMIT.
  */
 function bound(query: Query): Bound {
-  const need = (values: Record<string, unknown>, name: string) => {
-    if (!(name in values)) throw new Error(`No value for placeholder "${name}" was provided`);
-    return values[name];
-  };
-  const slots = query.params.map((param): ((values: Record<string, unknown>) => unknown) => {
-    if (is(param, Placeholder)) {
-      const name = param.name as string;
-      return (values) => {
-        const value = need(values, name);
-        return typeof value === 'string' ? Buffer.from(value, 'utf8') : typeof value === 'number' ? String(value) : value;
-      };
-    }
-    if (is(param, Param) && is(param.value, Placeholder)) {
-      const { encoder } = param;
-      const name = param.value.name as string;
-      return (values) => encoder.mapToDriverValue(need(values, name));
-    }
-    return () => param;
-  });
-  return { sql: query.sql, bind: (values) => slots.map((slot) => slot(values)) };
+  return { sql: query.sql, bind: binder(query.params, comparedAs) };
+}
+
+function comparedAs(value: unknown): unknown {
+  return typeof value === 'string' ? Buffer.from(value, 'utf8') : typeof value === 'number' ? String(value) : value;
 }
 
 /**
@@ -190,7 +176,7 @@ function compileStatements(db: MySql2Database) {
     upsert: bound(
       db
         .insert(t)
-        .values(insertedRow())
+        .values(insertedRow(t))
         .onDuplicateKeyUpdate({ set: replacedOnConflict(t, inserted) })
         .toSQL(),
     ),
@@ -246,7 +232,9 @@ function compileConditionalStatements(db: MySql2Database) {
     return (keys: number) => byCount.get(keys) ?? byCount.set(keys, make(keys)).get(keys)!;
   };
   return {
-    insert: bound(db.insert(t).values(insertedRow()).toSQL()),
+    insert: bound(db.insert(t).values(insertedRow(t)).toSQL()),
+    // A key that must be absent may be held by an expired row: it becomes the new entry.
+    renewExpired: bound(db.update(t).set(newEntryColumns(t)).where(and(atKey(t), expired(t))).toSQL()),
     writtenInfo: bound(db.select(info).from(t).where(atKey(t)).toSQL()),
     replaceIf: [false, true].map((withUuid) => bound(db.update(t).set(replacedColumns(t)).where(atKeyExpected(t, withUuid)).toSQL())),
     deleteIf: [false, true].map((withUuid) => bound(db.delete(t).where(atKeyExpected(t, withUuid)).toSQL())),
@@ -262,17 +250,17 @@ function compileConditionalStatements(db: MySql2Database) {
           updatedAt: placeholder('now'),
           updatedBy: placeholder('writtenBy'),
         } as unknown as Record<string, SQL>)
-        .where(and(atKey(t), sql`abs(${sum}) <= ${MAX_COUNTER}`))
+        .where(and(atKey(t), live(t), sql`abs(${sum}) <= ${MAX_COUNTER}`))
         .toSQL(),
     ),
     getMany: batches((keys) => bound(db.select(rowColumns(t)).from(t).where(inKeys(keys)).toSQL())),
-    deleteMany: batches((keys) => bound(db.delete(t).where(inKeys(keys)).toSQL())),
+    deleteMany: batches((keys) => bound(db.delete(t).where(and(inKeys(keys), live(t))).toSQL())),
   };
 }
 
-/** Values for the placeholders of a batch over `keys`: k0, k1, …. */
-function keysParams(scope: Scope, keys: readonly string[]): Record<string, unknown> {
-  const params: Record<string, unknown> = keyParams(scope, '');
+/** Values for the placeholders of a batch over `keys` (k0, k1, …), live at `now` when given. */
+function keysParams(scope: Scope, keys: readonly string[], now?: Date): Record<string, unknown> {
+  const params: Record<string, unknown> = keyParams(scope, '', now);
   keys.forEach((key, index) => (params[`k${index}`] = key));
   return params;
 }
@@ -333,6 +321,7 @@ function decodeInfo(row: RowDataPacket): RowInfo {
     updatedAt: utc(row.updated_at),
     createdBy: utf8OrNull(row.created_by),
     updatedBy: utf8OrNull(row.updated_by),
+    expiresAt: row.expires_at === null || row.expires_at === undefined ? null : utc(row.expires_at),
   };
 }
 
@@ -557,9 +546,9 @@ function session(context: MysqlSession): Dialect {
         });
       }),
 
-    delete: (scope: Scope, key: string) =>
+    delete: (scope: Scope, key: string, now: Date) =>
       run('delete', async () => {
-        const result = await prepared<ResultSetHeader>(host, hot.delete, keyParams(scope, key));
+        const result = await prepared<ResultSetHeader>(host, hot.delete, keyParams(scope, key, now));
         return result.affectedRows > 0;
       }),
 
@@ -594,11 +583,13 @@ function session(context: MysqlSession): Dialect {
     insertIfAbsent: (write: RowWrite) =>
       run('insert', () =>
         within(async (connection) => {
+          const params = writeParams(write);
           try {
-            await prepared(connection, conditional.insert, writeParams(write));
+            await prepared(connection, conditional.insert, params);
           } catch (error) {
-            if (errno(error) === DUPLICATE_KEY) return undefined;
-            throw error;
+            if (errno(error) !== DUPLICATE_KEY) throw error;
+            const renewed = await prepared<ResultSetHeader>(connection, conditional.renewExpired, params);
+            if (renewed.affectedRows === 0) return undefined;
           }
           return readInfo(connection, write, write.key);
         }),
@@ -613,14 +604,15 @@ function session(context: MysqlSession): Dialect {
         }),
       ),
 
-    deleteIf: (scope: Scope, key: string, expected: Expected) =>
+    deleteIf: (scope: Scope, key: string, expected: Expected, now: Date) =>
       run('conditional delete', async () => {
-        const params = { ...keyParams(scope, key), expectedVersion: expected.version, expectedUuid: expected.uuid };
+        const params = { ...keyParams(scope, key, now), expectedVersion: expected.version, expectedUuid: expected.uuid };
         return (await prepared<ResultSetHeader>(host, conditional.deleteIf[expected.uuid === null ? 0 : 1]!, params)).affectedRows > 0;
       }),
 
-    // An UPDATE of the existing integer, else an INSERT; when a concurrent insert won that race, the
-    // UPDATE again (the duplicate-key error waited for that insert to commit).
+    // An UPDATE of the live integer, else an INSERT; when the key is held by an expired row, that row
+    // becomes the new counter; when a concurrent insert won the race, the UPDATE again (the
+    // duplicate-key error waited for that insert to commit).
     increment: (write: CounterWrite) =>
       run('increment', () =>
         within(async (connection) => {
@@ -634,7 +626,7 @@ function session(context: MysqlSession): Dialect {
               written = true;
             } catch (error) {
               if (errno(error) !== DUPLICATE_KEY) throw error;
-              written = await update();
+              written = (await prepared<ResultSetHeader>(connection, conditional.renewExpired, params)).affectedRows > 0 || (await update());
             }
           }
           if (!written) return undefined;
@@ -649,9 +641,9 @@ function session(context: MysqlSession): Dialect {
         return rows.map(decodeRow);
       }),
 
-    deleteMany: (scope: Scope, keys: readonly string[]) =>
+    deleteMany: (scope: Scope, keys: readonly string[], now: Date) =>
       run('delete many', async () => {
-        const result = await prepared<ResultSetHeader>(host, conditional.deleteMany(keys.length), keysParams(scope, keys));
+        const result = await prepared<ResultSetHeader>(host, conditional.deleteMany(keys.length), keysParams(scope, keys, now));
         return result.affectedRows;
       }),
 

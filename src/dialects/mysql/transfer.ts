@@ -77,7 +77,7 @@ function prepareStatements(db: MySql2Database, compile: MysqlRunner['compile']) 
     statsAll: statsShape(false),
     statsExtension: statsShape(true),
     find: db.select({ id: t.id }).from(t).where(sameEntry(t)).toSQL(),
-    insert: db.insert(t).values(importedRow()).toSQL(),
+    insert: db.insert(t).values(importedRow(t)).toSQL(),
   };
 }
 

@@ -8,7 +8,7 @@ import { and, asc, count, eq, gt, inArray, is, sql, type Column, type SQL } from
 import { PgTransaction, pgTable, text, timestamp, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { CounterWrite, Dialect, EncryptedRow, Expected, QuotaLimits, Row, RowInfo, RowQuery, RowSet, RowWrite, Scope, ValueReplacement } from '../../dialect.js';
 import { ConflictError, DatabaseError, ExtensionStorageError, NotMigratedError, UnsupportedDatabaseError, ValidationError } from '../../errors.js';
-import { atKey, inScope, keyParams, lazy, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
+import { atKey, expired, inScope, keyParams, lazy, live, liveAtKey, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toUsage } from '../shared/lifecycle.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import {
@@ -16,10 +16,12 @@ import {
   encryptedAfter,
   encryptedRowColumns,
   excluded,
+  incrementable,
   incrementedColumns,
   infoColumns,
   insertedRow,
   MAX_COUNTER,
+  newEntryColumns,
   replacedColumns,
   replacedOnConflict,
   rowColumns,
@@ -135,11 +137,11 @@ function prepareStatements(db: AnyPgDatabase, traits: PgDriverTraits) {
     get: db.select(read(rowColumns(t))).from(t).where(atKey(t)).prepare(name('get')),
     upsert: db
       .insert(t)
-      .values(insertedRow())
+      .values(insertedRow(t))
       .onConflictDoUpdate({ target: scopedKey(t), set: replacedOnConflict(t, excluded) })
       .returning(info)
       .prepare(name('upsert')),
-    delete: db.delete(t).where(atKey(t)).returning({ id: t.id }).prepare(name('delete')),
+    delete: db.delete(t).where(liveAtKey(t)).returning({ id: t.id }).prepare(name('delete')),
     list: Array.from({ length: QUERY_SHAPES }, (_, index) =>
       lazy(() =>
         db
@@ -237,6 +239,7 @@ function prepareConditionalStatements(db: AnyPgDatabase) {
   const placeholder = sql.placeholder;
   const name = (statement: string) => `extension_storage_${statement}`;
   const inKeys: SQL = and(inScope(t), sql`${t.key} = any(${placeholder('keys')}::text[])`) as SQL;
+  const liveInKeys = and(inKeys, live(t)) as SQL;
   const sum = sql`(${storedInteger} + ${placeholder('by')}::bigint)`;
   const replaceIf = (withUuid: boolean) =>
     db
@@ -253,24 +256,29 @@ function prepareConditionalStatements(db: AnyPgDatabase) {
       .prepare(name(`delete_if_${withUuid ? 'match' : 'version'}`));
   return {
     insertIfAbsent: lazy(() =>
-      db.insert(t).values(insertedRow()).onConflictDoNothing({ target: scopedKey(t) }).returning(info).prepare(name('insert_if_absent')),
+      db
+        .insert(t)
+        .values(insertedRow(t))
+        .onConflictDoUpdate({ target: scopedKey(t), set: newEntryColumns(t), setWhere: expired(t) })
+        .returning(info)
+        .prepare(name('insert_if_absent')),
     ),
     replaceIf: [lazy(() => replaceIf(false)), lazy(() => replaceIf(true))],
     deleteIf: [lazy(() => deleteIf(false)), lazy(() => deleteIf(true))],
     increment: lazy(() =>
       db
         .insert(t)
-        .values(insertedRow())
+        .values(insertedRow(t))
         .onConflictDoUpdate({
           target: scopedKey(t),
           set: incrementedColumns(t, excluded, sql`convert_to((${sum})::text, 'UTF8')`, sql`octet_length((${sum})::text)`),
-          setWhere: sql`abs(${sum}) <= ${MAX_COUNTER}`,
+          setWhere: incrementable(t, sql`abs(${sum}) <= ${MAX_COUNTER}`),
         })
         .returning(rowColumns(t))
         .prepare(name('increment')),
     ),
     getMany: lazy(() => db.select(rowColumns(t)).from(t).where(inKeys).prepare(name('get_many'))),
-    deleteMany: lazy(() => db.delete(t).where(inKeys).returning({ id: t.id }).prepare(name('delete_many'))),
+    deleteMany: lazy(() => db.delete(t).where(liveInKeys).returning({ id: t.id }).prepare(name('delete_many'))),
   };
 }
 
@@ -440,8 +448,8 @@ function session(context: PgSession): Dialect {
         }
       }),
 
-    delete: (scope: Scope, key: string) =>
-      run('delete', async () => (await statements.delete.execute(keyParams(scope, key))).length > 0),
+    delete: (scope: Scope, key: string, now: Date) =>
+      run('delete', async () => (await statements.delete.execute(keyParams(scope, key, now))).length > 0),
 
     list: (scope: Scope, query: RowQuery, limit: number) =>
       run('list', () => statements.list[shapeIndex(query)]!().execute(queryParams(scope, query, limit)) as Promise<RowInfo[]>),
@@ -471,9 +479,9 @@ function session(context: PgSession): Dialect {
         return (await statement.execute(writeParams(write, expected)))[0] as RowInfo | undefined;
       }),
 
-    deleteIf: (scope: Scope, key: string, expected: Expected) =>
+    deleteIf: (scope: Scope, key: string, expected: Expected, now: Date) =>
       run('conditional delete', async () => {
-        const params = { ...keyParams(scope, key), expectedVersion: expected.version, expectedUuid: expected.uuid };
+        const params = { ...keyParams(scope, key, now), expectedVersion: expected.version, expectedUuid: expected.uuid };
         return (await statements.deleteIf[expected.uuid === null ? 0 : 1]!().execute(params)).length > 0;
       }),
 
@@ -487,8 +495,8 @@ function session(context: PgSession): Dialect {
     getMany: (scope: Scope, keys: readonly string[]) =>
       run('get many', () => statements.getMany().execute({ ...keyParams(scope, ''), keys }) as Promise<Row[]>),
 
-    deleteMany: (scope: Scope, keys: readonly string[]) =>
-      run('delete many', async () => (await statements.deleteMany().execute({ ...keyParams(scope, ''), keys })).length),
+    deleteMany: (scope: Scope, keys: readonly string[], now: Date) =>
+      run('delete many', async () => (await statements.deleteMany().execute({ ...keyParams(scope, '', now), keys })).length),
 
     transaction: async <T>(body: (tx: Dialect) => Promise<T>) => {
       // Errors of `body` pass through as thrown; those of BEGIN / COMMIT / SAVEPOINT are the driver's.

@@ -42,7 +42,7 @@ function prepareExports(db: AnyPgDatabase) {
 function prepareImport(tx: AnyPgDatabase) {
   return {
     find: tx.select({ id: t.id }).from(t).where(sameEntry(t)).prepare(name('import_find')),
-    insert: tx.insert(t).values(importedRow()).prepare(name('import_insert')),
+    insert: tx.insert(t).values(importedRow(t)).prepare(name('import_insert')),
   };
 }
 

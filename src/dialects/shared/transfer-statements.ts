@@ -28,6 +28,7 @@ const EXPORTED_ROW = [
   'updatedAt',
   'createdBy',
   'updatedBy',
+  'expiresAt',
 ] as const;
 
 /** The columns of an `ExportedRow`: the whole row. */
@@ -57,10 +58,10 @@ export function sameEntry(t: StorageColumns): SQL {
  * The row an import inserts, every column from the `ImportedRow` of the same name: what an upsert
  * inserts, with the version, timestamps and authors the export read instead of a new write's.
  */
-export function importedRow() {
+export function importedRow(t: StorageColumns) {
   const placeholder = sql.placeholder;
   return {
-    ...insertedRow(),
+    ...insertedRow(t),
     version: placeholder('version'),
     createdAt: placeholder('createdAt'),
     updatedAt: placeholder('updatedAt'),

@@ -3,12 +3,13 @@
  * instance; better-sqlite3 runs them synchronously on the host's connection.
  * @module
  */
-import type { Database as BetterSqliteDatabase } from 'better-sqlite3';
-import { and, asc, count, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
+import type { Database as BetterSqliteDatabase, Statement } from 'better-sqlite3';
+import { and, asc, count, eq, gt, inArray, sql, type Query, type SQL } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { CounterWrite, Dialect, EncryptedRow, Expected, QuotaLimits, Row, RowInfo, RowQuery, RowSet, RowWrite, Scope, ValueReplacement } from '../../dialect.js';
 import { DatabaseError, NotMigratedError, UnsupportedDatabaseError, ValidationError } from '../../errors.js';
-import { atKey, inScope, keyParams, lazy, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
+import { binder, type Binder } from '../shared/binder.js';
+import { atKey, expired, inScope, keyParams, lazy, live, liveAtKey, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toUsage } from '../shared/lifecycle.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import {
@@ -17,10 +18,12 @@ import {
   encryptedAfter,
   encryptedRowColumns,
   excluded,
+  incrementable,
   incrementedColumns,
   infoColumns,
   insertedRow,
   MAX_COUNTER,
+  newEntryColumns,
   replacedColumns,
   replacedOnConflict,
   rowColumns,
@@ -38,20 +41,63 @@ export type SqliteClient = BetterSqliteDatabase | BetterSQLite3Database<Record<s
 /** How long a write waits for another process's lock, in total, before failing. */
 const BUSY_RETRY_MS = 10_000;
 
-function prepareStatements(db: BetterSQLite3Database) {
+/**
+ * A hot statement run on better-sqlite3 directly: rows as arrays, decoded by hand (`decodeInfo`), not
+ * mapped by Drizzle; integers as numbers whatever the host's `defaultSafeIntegers`.
+ */
+interface Direct {
+  readonly statement: Statement<unknown[], unknown[]>;
+  readonly bind: Binder;
+}
+
+function direct(raw: BetterSqliteDatabase, query: Query): Direct {
+  const statement = raw.prepare<unknown[], unknown[]>(query.sql).raw(true).safeIntegers(false);
+  return { statement, bind: binder(query.params, (value) => value) };
+}
+
+/** A row of `infoColumns` (and `rowColumns`, the value last), as a direct statement returns it: in that order. */
+function decodeInfo(r: unknown[]): RowInfo {
+  return {
+    id: r[0] as number,
+    uuid: r[1] as string,
+    key: r[2] as string,
+    valueType: r[3] as string,
+    category: r[4] as string | null,
+    description: r[5] as string | null,
+    isEncrypted: r[6] === 1,
+    size: r[7] as number,
+    version: r[8] as number,
+    createdAt: new Date(r[9] as number),
+    updatedAt: new Date(r[10] as number),
+    createdBy: r[11] as string | null,
+    updatedBy: r[12] as string | null,
+    expiresAt: r[13] === null ? null : new Date(r[13] as number),
+  };
+}
+
+function decodeRow(r: unknown[]): Row {
+  const row = decodeInfo(r) as RowInfo & { value: Uint8Array };
+  row.value = r[14] as Buffer;
+  return row;
+}
+
+function prepareStatements(db: BetterSQLite3Database, raw: BetterSqliteDatabase) {
   const placeholder = sql.placeholder;
   const listShape = (index: number) =>
-    db.select(infoColumns(t)).from(t).where(matchesQuery(t, shapeAt(index))).orderBy(asc(t.key)).limit(placeholder('limit')).prepare();
+    direct(raw, db.select(infoColumns(t)).from(t).where(matchesQuery(t, shapeAt(index))).orderBy(asc(t.key)).limit(placeholder('limit')).toSQL());
   const countShape = (index: number) => db.select({ n: count() }).from(t).where(matchesQuery(t, shapeAt(index))).prepare();
   return {
-    get: db.select(rowColumns(t)).from(t).where(atKey(t)).prepare(),
-    upsert: db
-      .insert(t)
-      .values(insertedRow())
-      .onConflictDoUpdate({ target: scopedKey(t), set: replacedOnConflict(t, excluded) })
-      .returning(infoColumns(t))
-      .prepare(),
-    delete: db.delete(t).where(atKey(t)).prepare(),
+    get: direct(raw, db.select(rowColumns(t)).from(t).where(atKey(t)).toSQL()),
+    upsert: direct(
+      raw,
+      db
+        .insert(t)
+        .values(insertedRow(t))
+        .onConflictDoUpdate({ target: scopedKey(t), set: replacedOnConflict(t, excluded) })
+        .returning(infoColumns(t))
+        .toSQL(),
+    ),
+    delete: db.delete(t).where(liveAtKey(t)).prepare(),
     list: Array.from({ length: QUERY_SHAPES }, (_, index) => lazy(() => listShape(index))),
     count: Array.from({ length: QUERY_SHAPES }, (_, index) => lazy(() => countShape(index))),
     encryptedRows: db.select(encryptedRowColumns(t)).from(t).where(encryptedAfter(t)).orderBy(asc(t.id)).limit(placeholder('limit')).prepare(),
@@ -79,34 +125,41 @@ const storedInteger = (() => {
 function prepareConditionalStatements(db: BetterSQLite3Database) {
   const placeholder = sql.placeholder;
   const inKeys: SQL = and(inScope(t), sql`${t.key} in (select value from json_each(${placeholder('keys')}))`) as SQL;
+  const liveInKeys = and(inKeys, live(t)) as SQL;
   const sum = sql`(${storedInteger} + cast(${placeholder('by')} as integer))`;
   const replaceIf = (withUuid: boolean) =>
     db.update(t).set(replacedColumns(t)).where(atKeyExpected(t, withUuid)).returning(infoColumns(t)).prepare();
   const deleteIf = (withUuid: boolean) => db.delete(t).where(atKeyExpected(t, withUuid)).prepare();
   return {
-    insertIfAbsent: db.insert(t).values(insertedRow()).onConflictDoNothing({ target: scopedKey(t) }).returning(infoColumns(t)).prepare(),
+    insertIfAbsent: db
+      .insert(t)
+      .values(insertedRow(t))
+      .onConflictDoUpdate({ target: scopedKey(t), set: newEntryColumns(t), setWhere: expired(t) })
+      .returning(infoColumns(t))
+      .prepare(),
     replaceIf: [lazy(() => replaceIf(false)), lazy(() => replaceIf(true))],
     deleteIf: [lazy(() => deleteIf(false)), lazy(() => deleteIf(true))],
     increment: lazy(() =>
       db
         .insert(t)
-        .values(insertedRow())
+        .values(insertedRow(t))
         .onConflictDoUpdate({
           target: scopedKey(t),
           set: incrementedColumns(t, excluded, sql`cast(cast(${sum} as text) as blob)`, sql`length(cast(${sum} as text))`),
-          setWhere: sql`abs(${sum}) <= ${MAX_COUNTER}`,
+          setWhere: incrementable(t, sql`abs(${sum}) <= ${MAX_COUNTER}`),
         })
         .returning(rowColumns(t))
         .prepare(),
     ),
     getMany: lazy(() => db.select(rowColumns(t)).from(t).where(inKeys).prepare()),
-    deleteMany: lazy(() => db.delete(t).where(inKeys).prepare()),
+    deleteMany: lazy(() => db.delete(t).where(liveInKeys).prepare()),
   };
 }
 
-/** Values for the placeholders of a batch over `keys`. */
-function keysParams(scope: Scope, keys: readonly string[]): Record<string, string> {
+/** Values for the placeholders of a batch over `keys`, live at `now` when given. */
+function keysParams(scope: Scope, keys: readonly string[], now?: Date): Record<string, string | Date | undefined> {
   return {
+    now,
     extensionId: scope.extensionId,
     userId: scope.userId,
     resourceType: scope.resourceType,
@@ -195,7 +248,7 @@ export function sqlite(client: SqliteClient): Dialect {
   let statements: ReturnType<typeof prepareStatements> | undefined;
   let lifecycle: ReturnType<typeof prepareLifecycleStatements> | undefined;
   // Statements are prepared after migrate(): SQLite refuses to prepare against a missing table.
-  const prepared = () => (statements ??= prepareStatements(db));
+  const prepared = () => (statements ??= prepareStatements(db, raw));
   const preparedLifecycle = () => (lifecycle ??= prepareLifecycleStatements(db));
   const state = connectionState(raw);
 
@@ -346,18 +399,26 @@ function session(context: SqliteSession): Dialect {
     migrateDown: () => locked((session) => revertMigrations('sqlite', session, migrations)),
 
     get: (scope: Scope, key: string) =>
-      run('get', () => prepared().get.get(keyParams(scope, key)) as Row | undefined),
+      run('get', () => {
+        const { statement, bind } = prepared().get;
+        const row = statement.get(...bind(keyParams(scope, key)));
+        return row === undefined ? undefined : decodeRow(row);
+      }),
 
     upsert: (write: RowWrite) =>
       writing('upsert', () => {
-        return prepared().upsert.get({ ...write, value: toBuffer(write.value) }) as RowInfo;
+        const { statement, bind } = prepared().upsert;
+        return decodeInfo(statement.get(...bind(writeParams(write, undefined, toBuffer(write.value))))!);
       }),
 
-    delete: (scope: Scope, key: string) =>
-      writing('delete', () => prepared().delete.run(keyParams(scope, key)).changes > 0),
+    delete: (scope: Scope, key: string, now: Date) =>
+      writing('delete', () => prepared().delete.run(keyParams(scope, key, now)).changes > 0),
 
     list: (scope: Scope, query: RowQuery, limit: number) =>
-      run('list', () => prepared().list[shapeIndex(query)]!().all(queryParams(scope, query, limit)) as RowInfo[]),
+      run('list', () => {
+        const { statement, bind } = prepared().list[shapeIndex(query)]!();
+        return statement.all(...bind(queryParams(scope, query, limit))).map(decodeInfo);
+      }),
 
     count: (scope: Scope, query: RowQuery) =>
       run('count', () => (prepared().count[shapeIndex(query)]!().get(queryParams(scope, query)) as { n: number }).n),
@@ -382,9 +443,9 @@ function session(context: SqliteSession): Dialect {
         unmatched(prepared().replaceIf[expected.uuid === null ? 0 : 1]!().get(writeParams(write, expected, toBuffer(write.value))) as RowInfo | undefined),
       ),
 
-    deleteIf: (scope: Scope, key: string, expected: Expected) =>
+    deleteIf: (scope: Scope, key: string, expected: Expected, now: Date) =>
       run('conditional delete', () => {
-        const params = { ...keyParams(scope, key), expectedVersion: expected.version, expectedUuid: expected.uuid };
+        const params = { ...keyParams(scope, key, now), expectedVersion: expected.version, expectedUuid: expected.uuid };
         const removed = prepared().deleteIf[expected.uuid === null ? 0 : 1]!().run(params).changes > 0;
         if (!removed) state.failures++;
         return removed;
@@ -399,8 +460,8 @@ function session(context: SqliteSession): Dialect {
 
     getMany: (scope: Scope, keys: readonly string[]) => run('get many', () => prepared().getMany().all(keysParams(scope, keys)) as Row[]),
 
-    deleteMany: (scope: Scope, keys: readonly string[]) =>
-      run('delete many', () => prepared().deleteMany().run(keysParams(scope, keys)).changes),
+    deleteMany: (scope: Scope, keys: readonly string[], now: Date) =>
+      run('delete many', () => prepared().deleteMany().run(keysParams(scope, keys, now)).changes),
 
     transaction: <T>(body: (tx: Dialect) => Promise<T>) => {
       const tx = context.inTransaction();
@@ -443,6 +504,8 @@ function busyWaitSwitch(raw: BetterSqliteDatabase) {
   const restore = new Map<number, Statement>();
   return {
     off<T>(body: () => T): T {
+      // No other connection can hold a lock on a private in-memory database: nothing to wait for.
+      if (raw.memory) return body();
       const timeout = current.get() as number;
       if (timeout === 0) return body();
       (none ??= raw.prepare('PRAGMA busy_timeout = 0')).run();

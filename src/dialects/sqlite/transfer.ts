@@ -48,7 +48,7 @@ export function transferOperations(
     importRows: (rows: readonly ImportedRow[], onConflict: ImportConflict) =>
       run('import rows', () => {
         const find = db.select({ id: t.id }).from(t).where(sameEntry(t)).prepare();
-        const insert = db.insert(t).values(importedRow()).prepare();
+        const insert = db.insert(t).values(importedRow(t)).prepare();
         return raw.transaction(() => {
           const outcomes: ImportOutcome[] = [];
           for (const row of rows) {
