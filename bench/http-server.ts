@@ -74,7 +74,7 @@ const direct = () => http.createServer((req, res) => {
           size: info.size,
           created_on: info.createdAt.toISOString(),
           changed_on: info.updatedAt.toISOString(),
-          expires_on: null,
+          expires_on: info.expiresAt === null ? null : info.expiresAt.toISOString(),
         });
         res.writeHead(info.version === 1 ? 201 : 200, {
           etag: `"${info.etag}"`,

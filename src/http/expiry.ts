@@ -8,15 +8,12 @@ import type { EntryInfo, SetOptions } from '../types.js';
 /** `SetOptions` as the handler builds them, one field at a time. */
 export type SetOptionsDraft = { -readonly [K in keyof SetOptions]: SetOptions[K] };
 
-// TODO(expiry merge): `SetOptions.ttl` and `EntryInfo.expiresAt` land with issue 9; drop these casts then.
-
 /** Sets the `set` option of a `ttl` given in seconds (validated by the caller: a positive safe integer). */
 export function setExpiry(options: SetOptionsDraft, ttlSeconds: number): void {
-  (options as SetOptionsDraft & { ttl?: number }).ttl = ttlSeconds * 1000;
+  options.ttl = ttlSeconds * 1000;
 }
 
 /** When the entry expires, ISO 8601, or `null` when it does not. */
 export function expiresOn(info: EntryInfo): string | null {
-  const expiresAt = (info as EntryInfo & { readonly expiresAt?: Date | null }).expiresAt ?? null;
-  return expiresAt === null ? null : expiresAt.toISOString();
+  return info.expiresAt === null ? null : info.expiresAt.toISOString();
 }

@@ -360,6 +360,23 @@ describe('limits, quotas, authorization, verification and failures', () => {
     expect((await del(server, 'global/a', csrf)).status).toBe(204);
   });
 
+  it('ttl (seconds) in the JSON body or the query of a raw body sets expires_on; an expired entry is gone', async () => {
+    let now = new Date('2030-01-01T00:00:00.000Z');
+    const server = await start({ now: () => now });
+    const created = (await (await put(server, 'user/session', { value: 'tok', ttl: 60 })).json()) as { expires_on: string | null };
+    expect(created.expires_on).toBe('2030-01-01T00:01:00.000Z');
+    const raw = await fetch(`${server.origin}${EXT}/user/blob?ttl=3600`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream', ...USER }, body: new Uint8Array([1]) });
+    expect(((await raw.json()) as { expires_on: string }).expires_on).toBe('2030-01-01T01:00:00.000Z');
+    expect(((await (await put(server, 'user/forever', { value: 'x', ttl: null })).json()) as { expires_on: null }).expires_on).toBeNull();
+    expect((await get(server, 'user/session')).status).toBe(200);
+    now = new Date('2030-01-01T00:01:00.001Z');
+    await expectError(await get(server, 'user/session'), 404, 'NOT_FOUND');
+    const page = (await (await get(server, 'user/')).json()) as { count: number; result: { key: string; expires_on: string | null }[] };
+    expect(page.count).toBe(2);
+    expect(page.result.map((item) => [item.key, item.expires_on])).toEqual([['blob', '2030-01-01T01:00:00.000Z'], ['forever', null]]);
+    await expectError(await fetch(`${server.origin}${EXT}/user/blob?ttl=1.5`, { method: 'PUT', headers: { 'content-type': 'text/plain', ...USER }, body: 'x' }), 400, 'VALIDATION');
+  });
+
   it('reads of encrypted entries are never cached', async () => {
     const server = await start({ encryptionKeys: 'a secret for the test' });
     expect((await put(server, 'user/token', { value: 's3cret', is_encrypted: true })).status).toBe(201);
