@@ -320,7 +320,8 @@ describe('limits, quotas, authorization, verification and failures', () => {
         response.on('end', () => resolve({ status: response.statusCode!, body }));
       });
       request.on('error', reject);
-      request.write(Buffer.alloc(4096)); // 4 KiB of the announced 100 MiB, then nothing: only an early answer ends this
+      // 100 bytes of the announced 100 MiB (less than the limit), then nothing: only an answer from the declared length ends this.
+      request.write(Buffer.alloc(100));
     });
     expect(answer.status).toBe(413);
     expect(JSON.parse(answer.body)).toMatchObject({ code: 'VALUE_TOO_LARGE' });
