@@ -171,7 +171,8 @@ describe('routes and scopes', () => {
   });
 
   it('the body\'s mistakes are 400 and its encodings 415, naming the field', async () => {
-    await expectError(await put(server, 'global/x', [1, 2]), 400, 'VALIDATION');
+    expect((await expectError(await put(server, 'global/x', [1, 2]), 400, 'VALIDATION')).message).toBe('the body expected a JSON object, got an array');
+    expect((await expectError(await put(server, 'global/x', 5), 400, 'VALIDATION')).message).toBe('the body expected a JSON object, got number');
     expect((await expectError(await put(server, 'global/x', { value: 'v', value_type: null }), 400, 'VALIDATION')).message).toContain('value_type');
     await expectError(await put(server, 'global/x', { value: 'v', value_type: 'not a type' }), 400, 'VALIDATION');
     await expectError(await put(server, 'global/x', { value: 5 }), 400, 'VALIDATION');
@@ -325,6 +326,23 @@ describe('limits, quotas, authorization, verification and failures', () => {
     });
     expect(answer.status).toBe(413);
     expect(JSON.parse(answer.body)).toMatchObject({ code: 'VALUE_TOO_LARGE' });
+    expect(await dump(server.storage)).toBe('[]');
+  });
+
+  it('answers 413 to a streamed body as soon as it passes the limit, without waiting for its end', async () => {
+    const server = await start({ limits: { maxValueBytes: 1024 } });
+    const { port } = new URL(server.origin);
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = http.request({ host: '127.0.0.1', port, method: 'PUT', path: `${EXT}/global/huge`, headers: { 'content-type': 'application/octet-stream', ...USER } });
+      request.on('response', (response) => {
+        response.resume();
+        resolve(response.statusCode!);
+      });
+      request.on('error', reject);
+      // Chunked, no length: 2 KiB, then the body stays open; only reading stopped at the limit answers.
+      request.write(Buffer.alloc(2048));
+    });
+    expect(status).toBe(413);
     expect(await dump(server.storage)).toBe('[]');
   });
 
