@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
-import { ExtensionStorage, type ExtensionStorageOptions } from '../../src/index.js';
+import { ExtensionStorage, type Dialect, type ExtensionStorageOptions } from '../../src/index.js';
 import { sqlite } from '../../src/dialects/sqlite/index.js';
 import { createStorageHandler, toNodeHandler, type StorageHandlerOptions } from '../../src/http/index.js';
 
@@ -31,7 +31,17 @@ export async function startServer(
   handlerOptions: Partial<StorageHandlerOptions> = {},
 ): Promise<TestServer> {
   const database = new Database(':memory:');
-  const storage = new ExtensionStorage({ ...storageOptions, dialect: sqlite(database) });
+  const server = await startServerOn(sqlite(database), storageOptions, handlerOptions);
+  return { ...server, database };
+}
+
+/** The same server over any dialect. */
+export async function startServerOn(
+  dialect: Dialect,
+  storageOptions: Omit<ExtensionStorageOptions, 'dialect'> = {},
+  handlerOptions: Partial<StorageHandlerOptions> = {},
+): Promise<Omit<TestServer, 'database'>> {
+  const storage = new ExtensionStorage({ ...storageOptions, dialect });
   await storage.migrate();
   const internalErrors: unknown[] = [];
   const handle = createStorageHandler(storage, {
@@ -49,7 +59,6 @@ export async function startServer(
   return {
     origin: `http://127.0.0.1:${port}`,
     storage,
-    database,
     internalErrors,
     close: () =>
       new Promise<void>((resolve) => {
