@@ -185,7 +185,9 @@ export interface Dialect {
   /**
    * `true` when each operation runs its statements when called, before its promise settles
    * (better-sqlite3 is synchronous): the core may then issue one operation after another without
-   * awaiting, which a host's synchronous transaction needs. Absent or `false`: statements run later.
+   * awaiting, which a host's synchronous transaction needs: a `withTransaction` view then starts each
+   * operation when called, instead of after those called before it (see `operation-queue.ts`).
+   * Absent or `false`: statements run later.
    */
   readonly runsAtCallTime?: boolean;
   /** Applies the pending migrations under a lock; idempotent and safe under concurrent starts. */
@@ -234,6 +236,15 @@ export interface Dialect {
   recordQuota(extensionId: string, limits: QuotaLimits): Promise<void>;
   /** Deletes up to `limit` rows whose expiry is at or before `now`, oldest expiry first; returns how many. */
   deleteExpired(now: Date, limit: number): Promise<number>;
+  /**
+   * Rows, bytes and encrypted rows of `rows` per scope kind, as `stats` gives them: what `deleteRows`
+   * would remove, counted without changing anything (expired rows included, as `deleteRows` removes them).
+   */
+  countRows(rows: RowSet): Promise<ScopeStatsRow[]>;
+  /** The same of the rows whose expiry is at or before `now` (what `deleteExpired` would remove), per extension and scope kind. */
+  countExpired(now: Date): Promise<ScopeStatsRow[]>;
+  /** The quota recorded in an extension's usage row (`null`s when none is, or there is no row). */
+  recordedQuota(extensionId: string): Promise<QuotaLimits>;
 
   // Conditional forms of the statements above: the database checks the condition in the statement (or
   // the dialect's transaction) that writes, and reports a failed one as `undefined` / `false`.

@@ -145,9 +145,11 @@ export class QuotaExceededError extends ExtensionStorageError {
   /** The quota of that kind. */
   readonly limit: number;
 
-  constructor(kind: QuotaKind, used: number, limit: number, options?: { cause?: unknown }) {
+  /** `written` says what was written, where it is more than nothing (an import's earlier batches). */
+  constructor(kind: QuotaKind, used: number, limit: number, options?: { cause?: unknown; written?: string }) {
     const unit = kind === 'bytes' ? 'bytes' : 'entries';
-    super('QUOTA_EXCEEDED', `the write would take the extension past its quota of ${limit} ${unit} (${used} used); nothing was written`, options);
+    const written = options?.written ?? 'nothing was written';
+    super('QUOTA_EXCEEDED', `the write would take the extension past its quota of ${limit} ${unit} (${used} used); ${written}`, { cause: options?.cause });
     this.kind = kind;
     this.used = used;
     this.limit = limit;

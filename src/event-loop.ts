@@ -1,5 +1,5 @@
 /**
- * Batch jobs (rotation, export) give the event loop a turn between batches.
+ * Batch jobs (rotation, export, cleanup) give the event loop a turn between batches.
  * @module
  */
 

@@ -4,6 +4,7 @@
  */
 import type { Scope, UsageRecord } from './dialect.js';
 import { UnauthenticatedError } from './errors.js';
+import { queuedHandle, type OperationQueue } from './operation-queue.js';
 import { ScopeHandle, type StorageContext } from './scope.js';
 import type { User } from './types.js';
 import * as validate from './validation.js';
@@ -27,28 +28,34 @@ export class ExtensionHandle {
   readonly user: ScopeHandle;
   readonly #context: StorageContext;
   readonly #currentUserId: () => string | null;
+  /** A transaction view's queue, which every operation of this handle's scopes goes through; else `undefined`. */
+  readonly #queue: OperationQueue | undefined;
 
   /** @internal Use `storage.extension(id, options)`. */
-  constructor(context: StorageContext, extensionId: string, user: UserSource) {
+  constructor(context: StorageContext, extensionId: string, user: UserSource, queue?: OperationQueue) {
     this.id = validate.extensionId(extensionId);
     this.#context = context;
     this.#currentUserId = userResolver(user);
+    this.#queue = queue;
     const id = this.id;
     const currentUserId = this.#currentUserId;
     const global: Scope = { extensionId: id, userId: '', resourceType: '', resourceId: '' };
-    this.global = new ScopeHandle(context, () => ({ scope: global, userId: currentUserId() }));
-    this.user = new ScopeHandle(context, () => {
-      const userId = currentUserId();
-      if (userId === null) {
-        throw new UnauthenticatedError(`"user" is required for the user scope of "${id}", and none was given`);
-      }
-      return { scope: { extensionId: id, userId, resourceType: '', resourceId: '' }, userId };
-    });
+    this.global = this.#queued(new ScopeHandle(context, () => ({ scope: global, userId: currentUserId() })));
+    this.user = this.#queued(
+      new ScopeHandle(context, () => {
+        const userId = currentUserId();
+        if (userId === null) {
+          throw new UnauthenticatedError(`"user" is required for the user scope of "${id}", and none was given`);
+        }
+        return { scope: { extensionId: id, userId, resourceType: '', resourceId: '' }, userId };
+      }),
+    );
   }
 
   /** What this extension stores in all scopes: `{ bytes, keys }` (see `storage.usage`). */
   usage(): Promise<UsageRecord> {
-    return this.#context.dialect.usage(this.id);
+    const { dialect } = this.#context;
+    return this.#queue === undefined ? dialect.usage(this.id) : this.#queue.run(() => dialect.usage(this.id));
   }
 
   /**
@@ -63,7 +70,11 @@ export class ExtensionHandle {
       resourceId: validate.resourceId(id),
     };
     const currentUserId = this.#currentUserId;
-    return new ScopeHandle(this.#context, () => ({ scope, userId: currentUserId() }));
+    return this.#queued(new ScopeHandle(this.#context, () => ({ scope, userId: currentUserId() })));
+  }
+
+  #queued(handle: ScopeHandle): ScopeHandle {
+    return this.#queue === undefined ? handle : queuedHandle(handle, this.#queue);
   }
 }
 

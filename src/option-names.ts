@@ -57,10 +57,10 @@ export const ROTATE_KEYS_OPTIONS = optionNames<RotateKeysOptions>({ batchSize: t
 export const FERNET_OPTIONS = optionNames<FernetOptions>({ backend: true });
 export const ENCRYPT_OPTIONS = optionNames<EncryptOptions>({ now: true, iv: true });
 export const DECRYPT_OPTIONS = optionNames<DecryptOptions>({ ttl: true, now: true });
-export const CLEANUP_OPTIONS = optionNames<CleanupOptions>({ batchSize: true, signal: true });
+export const CLEANUP_OPTIONS = optionNames<CleanupOptions>({ batchSize: true, signal: true, onProgress: true });
 export const EXPORT_OPTIONS = optionNames<ExportOptions>({ extensionId: true, batchSize: true, decrypt: true, signal: true });
 export const IMPORT_OPTIONS = optionNames<ImportOptions>({ onConflict: true, batchSize: true });
-export const STATS_OPTIONS = optionNames<StatsOptions>({ extensionId: true });
+export const STATS_OPTIONS = optionNames<StatsOptions>({ extensionId: true, userId: true, resourceType: true, resourceId: true, expired: true });
 /** The fields of an exported entry, as `importEntries` reads them. */
 export const EXPORTED_ENTRY = optionNames<ExportedEntry>({
   extensionId: true,

@@ -65,6 +65,9 @@ export class QuotaRecorder {
       throw new ValidationError('"quota" threw; nothing was written', { cause: error });
     }
     if (override === undefined) return this.#defaults;
+    if (typeof (override as { then?: unknown } | null)?.then === 'function') {
+      throw new ValidationError('"quota" expected to return { bytes?, keys? } or undefined synchronously, got a Promise; nothing was written');
+    }
     if (typeof override !== 'object' || override === null) {
       throw new ValidationError(`"quota" expected to return { bytes?, keys? } or undefined, got ${override === null ? 'null' : typeof override}`);
     }
@@ -97,10 +100,11 @@ export class QuotaRecorder {
 }
 
 /** The trigger's refusal, anywhere in an error's cause chain, as a `QuotaExceededError`; else `undefined`. */
-export function quotaRefusal(error: unknown): QuotaExceededError | undefined {
+export function quotaRefusal(error: unknown, written?: string): QuotaExceededError | undefined {
   for (let cause = error, depth = 0; cause instanceof Error && depth < 8; cause = cause.cause, depth++) {
+    if (cause instanceof QuotaExceededError) return written === undefined ? cause : new QuotaExceededError(cause.kind, cause.used, cause.limit, { cause: cause.cause, written });
     const match = REFUSAL.exec(cause.message);
-    if (match) return new QuotaExceededError(match[1] as QuotaKind, Number(match[2]), Number(match[3]), { cause: error });
+    if (match) return new QuotaExceededError(match[1] as QuotaKind, Number(match[2]), Number(match[3]), { cause: error, written });
   }
   return undefined;
 }

@@ -112,7 +112,7 @@ export class ScopeHandle {
   async get(key: string): Promise<Entry | null> {
     const checkedKey = validate.key(key);
     const { scope, userId } = this.#resolve();
-    const allowed = this.#context.authorize && this.#authorize('read', scope, userId, checkedKey);
+    const allowed = this.#authorize('read', scope, userId, [checkedKey]);
     if (allowed) await allowed;
     const row = liveRow(await this.#context.dialect.get(scope, checkedKey), this.#context.now());
     if (row === undefined) return null;
@@ -170,7 +170,7 @@ export class ScopeHandle {
     const now = this.#context.now();
     const expiresAt = validate.expiry(options.ttl, options.expiresAt, now);
     const { scope, userId } = this.#resolve();
-    const allowed = this.#context.authorize && this.#authorize('write', scope, userId, checkedKey);
+    const allowed = this.#authorize('write', scope, userId, [checkedKey]);
     if (allowed) await allowed;
     const stored = encrypt ? requireCipher(this.#context.cipher, 'write').encrypt(scope, checkedKey, bytes) : bytes;
     const { dialect } = this.#context;
@@ -241,7 +241,7 @@ export class ScopeHandle {
     const checkedKey = validate.key(key);
     const options = validate.options('options', deleteOptions, DELETE_OPTIONS);
     const { scope, userId } = this.#resolve();
-    const allowed = this.#context.authorize && this.#authorize('delete', scope, userId, checkedKey);
+    const allowed = this.#authorize('delete', scope, userId, [checkedKey]);
     if (allowed) await allowed;
     const { dialect } = this.#context;
     const now = this.#context.now();
@@ -331,12 +331,10 @@ export class ScopeHandle {
     const now = this.#context.now();
     const expiresAt = validate.expiry(options.ttl, options.expiresAt, now);
     const { scope, userId } = this.#resolve();
-    if (this.#context.authorize) {
-      // The new value comes back: the caller must be allowed to read it too.
-      for (const action of ['write', 'read'] as const) {
-        const allowed = this.#authorize(action, scope, userId, checkedKey);
-        if (allowed) await allowed;
-      }
+    // The new value comes back: the caller must be allowed to read it too.
+    for (const action of ['write', 'read'] as const) {
+      const allowed = this.#authorize(action, scope, userId, [checkedKey]);
+      if (allowed) await allowed;
     }
     const { dialect } = this.#context;
     const recording = this.#recordQuota(dialect, scope.extensionId);
@@ -380,12 +378,8 @@ export class ScopeHandle {
     const checked = batchKeys(keys);
     if (checked.length === 0) return [];
     const { scope, userId } = this.#resolve();
-    if (this.#context.authorize) {
-      for (const key of checked) {
-        const allowed = this.#authorize('read', scope, userId, key);
-        if (allowed) await allowed;
-      }
-    }
+    const allowed = this.#authorize('read', scope, userId, checked);
+    if (allowed) await allowed;
     const rows = await this.#context.dialect.getMany(scope, [...new Set(checked)]);
     const now = this.#context.now();
     const byKey = new Map<string, Row>();
@@ -418,12 +412,8 @@ export class ScopeHandle {
       seen.add(write.key);
     }
     const { scope, userId } = this.#resolve();
-    if (this.#context.authorize) {
-      for (const { write } of writes) {
-        const allowed = this.#authorize('write', scope, userId, write.key);
-        if (allowed) await allowed;
-      }
-    }
+    const allowed = this.#authorize('write', scope, userId, writes.map(({ write }) => write.key));
+    if (allowed) await allowed;
     const { dialect } = this.#context;
     const recording = this.#recordQuota(dialect, scope.extensionId);
     if (recording?.before) await recording.before;
@@ -475,12 +465,8 @@ export class ScopeHandle {
     const checked = batchKeys(keys);
     if (checked.length === 0) return 0;
     const { scope, userId } = this.#resolve();
-    if (this.#context.authorize) {
-      for (const key of checked) {
-        const allowed = this.#authorize('delete', scope, userId, key);
-        if (allowed) await allowed;
-      }
-    }
+    const allowed = this.#authorize('delete', scope, userId, checked);
+    if (allowed) await allowed;
     return this.#context.dialect.deleteMany(scope, [...new Set(checked)], this.#context.now());
   }
 
@@ -514,14 +500,25 @@ export class ScopeHandle {
     const category = validate.category(filter.category);
     const prefix = filter.prefix === undefined ? '' : validate.prefix(filter.prefix);
     const { scope, userId } = this.#resolve();
-    const allowed = this.#context.authorize && this.#authorize('list', scope, userId);
+    const allowed = this.#authorize('list', scope, userId, [undefined]);
     if (allowed) await allowed;
     return { scope, category, prefix };
   }
 
-  /** Asks the host's hook (callers check that there is one); `FORBIDDEN` unless it allows. */
-  #authorize(action: StorageAction, scope: Scope, userId: string | null, key?: string): Promise<void> | undefined {
-    return checkAuthorized(this.#context.authorize!, authorizationRequest(action, scope, userId, key));
+  /**
+   * Asks the host's hook about each key in turn (`undefined` for a listing); `FORBIDDEN` at the first it
+   * refuses. A promise only once the hook answers with one: without a hook, or with a synchronous one,
+   * the caller awaits nothing, since on SQLite a write in a host's synchronous transaction must run its
+   * statement before its first `await`.
+   */
+  #authorize(action: StorageAction, scope: Scope, userId: string | null, keys: readonly (string | undefined)[]): Promise<void> | undefined {
+    const hook = this.#context.authorize;
+    if (hook === null) return undefined;
+    for (let index = 0; index < keys.length; index++) {
+      const pending = checkAuthorized(hook, authorizationRequest(action, scope, userId, keys[index]));
+      if (pending) return pending.then(() => this.#authorize(action, scope, userId, keys.slice(index + 1)));
+    }
+    return undefined;
   }
 
   /**

@@ -4,10 +4,10 @@
  * @module
  */
 import type { Authorize } from './authorization.js';
-import { cleanupOptions, deleteExpired, deleteRowSets, type CleanupOptions } from './cleanup.js';
+import { cleanupOptions, deleteExpired, deleteRowSets, resourceRowSets, userRowSets, type CleanupOptions } from './cleanup.js';
 import type { BackendChoice } from './crypto/backend.js';
 import { StorageCipher, type EncryptionKey, type EncryptionKeyBinding } from './crypto/storage-cipher.js';
-import type { Dialect, RowSet, UsageRecord } from './dialect.js';
+import type { Dialect, QuotaLimits, RowSet, UsageRecord } from './dialect.js';
 import { describeDialectCandidate } from './dialect-hint.js';
 import { DatabaseError, EncryptionKeyMissingError, ExtensionStorageError, ValidationError } from './errors.js';
 import { ExtensionHandle, type UserSource } from './extension.js';
@@ -17,7 +17,7 @@ import { rotateKeys, rotateKeysOptions, type RotateKeysOptions, type RotationRes
 import type { StorageContext } from './scope.js';
 import { stats, type ScopeStats, type StatsOptions } from './stats.js';
 import { exportEntries, importEntries, type ExportedEntry, type ExportOptions, type ImportOptions, type ImportResult } from './transfer.js';
-import { runTransaction, TransactionStorage } from './transaction.js';
+import { hostView, runTransaction, TransactionStorage } from './transaction.js';
 import type { Limits, TransactionOptions, User } from './types.js';
 import * as validate from './validation.js';
 
@@ -109,7 +109,12 @@ export class ExtensionStorage {
       clock === undefined
         ? () => new Date()
         : () => {
-            const date: unknown = clock();
+            let date: unknown;
+            try {
+              date = clock();
+            } catch (error) {
+              throw new ValidationError('"now" threw; nothing was read or written', { cause: error });
+            }
             if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
               throw new ValidationError(`"now" expected a function returning a valid Date, got ${date instanceof Date ? 'an invalid Date' : typeof date}`);
             }
@@ -166,13 +171,27 @@ export class ExtensionStorage {
    * @example
    * const { bytes, keys } = await storage.usage('acme.my-ext');
    */
-  usage(extensionId: string): Promise<UsageRecord> {
+  async usage(extensionId: string): Promise<UsageRecord> {
     return this.#context.dialect.usage(validate.extensionId(extensionId));
   }
 
   /**
+   * The quota recorded in an extension's usage row, which the database enforces: `{ bytes, keys }`, each
+   * a limit or `null` for none. A process records its limits (from `limits` and `quota`) before its first
+   * write to the extension, so this is what the last writer configured; `null`s before any write.
+   * @throws `VALIDATION`, `NOT_MIGRATED`, `DATABASE`.
+   * @example
+   * const { bytes: maxBytes } = await storage.recordedQuota('acme.my-ext');
+   */
+  async recordedQuota(extensionId: string): Promise<QuotaLimits> {
+    return this.#context.dialect.recordedQuota(validate.extensionId(extensionId));
+  }
+
+  /**
    * Uninstall: removes every entry of an extension in every scope (exactly that id: `acme.ext` never
-   * touches `acme.ext2`), in batches. Returns how many entries it removed.
+   * touches `acme.ext2`), in batches. Returns how many entries it removed. Dry run:
+   * `stats({ extensionId })` counts what it would remove.
+   * @throws `VALIDATION`, `ABORTED` (by `signal`, between batches), `NOT_MIGRATED`, `DATABASE`.
    * @example
    * const removed = await storage.purgeExtension('acme.my-ext');
    */
@@ -183,19 +202,20 @@ export class ExtensionStorage {
 
   /**
    * A user went away: removes that user's user-scope entries of every extension, in batches (they are
-   * deleted, never turned into global entries). Returns how many it removed.
+   * deleted, never turned into global entries). Returns how many it removed. Dry run: `stats({ userId })`.
+   * @throws `VALIDATION`, `ABORTED` (by `signal`, between batches), `NOT_MIGRATED`, `DATABASE`.
    */
   async deleteUser(userId: string | number, options?: CleanupOptions): Promise<number> {
     const id = validate.userId(userId, 'userId');
     const batches = cleanupOptions(options);
     const { dialect } = this.#context;
-    const extensions = await dialect.extensionIds();
-    return deleteRowSets(dialect, '"deleteUser"', extensions.map((extensionId): RowSet => ({ kind: 'user', extensionId, userId: id })), batches);
+    return deleteRowSets(dialect, '"deleteUser"', await userRowSets(dialect, id), batches);
   }
 
   /**
    * A host object went away (a dashboard, a chart, …): removes its resource-scope entries of every
-   * extension, in batches. Returns how many it removed.
+   * extension, in batches. Returns how many it removed. Dry run: `stats({ resourceType, resourceId })`.
+   * @throws `VALIDATION`, `ABORTED` (by `signal`, between batches), `NOT_MIGRATED`, `DATABASE`.
    * @example
    * await storage.deleteResource('dashboard', dashboard.uuid);
    */
@@ -204,14 +224,14 @@ export class ExtensionStorage {
     const resourceId = validate.resourceId(id);
     const batches = cleanupOptions(options);
     const { dialect } = this.#context;
-    const extensions = await dialect.extensionIds();
-    const sets = extensions.map((extensionId): RowSet => ({ kind: 'scope', scope: { extensionId, userId: '', resourceType, resourceId } }));
-    return deleteRowSets(dialect, '"deleteResource"', sets, batches);
+    return deleteRowSets(dialect, '"deleteResource"', await resourceRowSets(dialect, resourceType, resourceId), batches);
   }
 
   /**
    * Deletes the entries whose expiry has passed, in batches through the index on the expiry column.
-   * Expired entries are already absent to every read; this reclaims their space and usage.
+   * Expired entries are already absent to every read; this reclaims their space and usage. Dry run:
+   * `stats({ expired: true })`.
+   * @throws `VALIDATION`, `ABORTED` (by `signal`, between batches), `NOT_MIGRATED`, `DATABASE`.
    */
   async purgeExpired(options?: CleanupOptions): Promise<number> {
     return deleteExpired(this.#context.dialect, this.#context.now, cleanupOptions(options));
@@ -240,7 +260,8 @@ export class ExtensionStorage {
   }
 
   /**
-   * Rows, bytes and encrypted rows per extension and kind of scope.
+   * Rows, bytes and encrypted rows per extension and kind of scope; narrowed by `StatsOptions` to the
+   * rows a cleanup would remove, its dry run.
    * @throws `VALIDATION`, `NOT_MIGRATED`, `DATABASE`.
    * @example
    * const rows = await storage.stats({ extensionId: 'acme.my-ext' });
@@ -262,8 +283,10 @@ export class ExtensionStorage {
   /**
    * Runs `fn` in one database transaction: every operation of `tx.extension(...)` handles commits
    * together when `fn` resolves, or rolls back when it throws (the error is rethrown). Nested
-   * `tx.transaction(...)` calls are savepoints. A deadlock or serialization failure is a `ConflictError`
-   * with `retryable: true`; `retries` (default 0) runs `fn` again that many times.
+   * `tx.transaction(...)` calls are savepoints. The operations of `tx` run one after another in call
+   * order, also when started side by side; the transaction ends once `fn` and the operations it started
+   * have settled, and refuses later ones (`VALIDATION`). A deadlock or serialization failure is a
+   * `ConflictError` with `retryable: true`; `retries` (default 0) runs `fn` again that many times.
    * @example
    * await storage.transaction(async (tx) => {
    *   const ext = tx.extension('acme.board', { user });
@@ -286,8 +309,7 @@ export class ExtensionStorage {
    * });
    */
   withTransaction(hostTransaction: unknown): TransactionStorage {
-    const context = this.#context;
-    return new TransactionStorage({ ...context, dialect: context.dialect.withTransaction(hostTransaction), transactional: true }, this.#user);
+    return hostView(this.#context, this.#user, hostTransaction);
   }
 
   /** The largest value in bytes `set` accepts (`limits.maxValueBytes`): what an HTTP layer reads of a body at most. */

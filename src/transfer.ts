@@ -5,7 +5,7 @@
  * @module
  */
 import type { ExportedRow, ImportConflict, ImportedRow, ImportOutcome, Scope } from './dialect.js';
-import { EncryptionKeyMissingError, ExtensionStorageError, ValidationError } from './errors.js';
+import { AbortedError, EncryptionKeyMissingError, ExtensionStorageError, ValidationError } from './errors.js';
 import { yieldToEventLoop } from './event-loop.js';
 import type { StorageContext } from './scope.js';
 import * as validate from './validation.js';
@@ -122,12 +122,14 @@ export function exportEntries(context: StorageContext, exportOptions?: ExportOpt
   const { signal } = options;
   return {
     async *[Symbol.asyncIterator]() {
+      let exported = 0;
       for (let afterId = 0; ; ) {
-        signal?.throwIfAborted();
+        if (signal?.aborted) throw new AbortedError(`"exportEntries" was aborted after ${exported} entries`, signal.reason);
         const rows = await dialect.exportRows(afterId, size, extensionId);
         if (rows.length === 0) return;
         for (const row of rows) {
           yield toExportedEntry(row, decrypt && row.isEncrypted ? cipher!.decrypt(row, row.key, row.value) : null);
+          exported++;
         }
         afterId = rows[rows.length - 1]!.id;
         await yieldToEventLoop();
@@ -202,7 +204,7 @@ export async function importEntries(
       outcomes = await context.dialect.importRows(batch, onConflict);
     } catch (error) {
       flushFailed = true;
-      throw quotaRefusal(error) ?? error;
+      throw quotaRefusal(error, `nothing of its batch was written; the ${written} entries before that batch were imported`) ?? error;
     }
     batch = [];
     for (const outcome of outcomes) {

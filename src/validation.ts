@@ -208,10 +208,23 @@ export function positiveInteger(field: string, input: unknown): number {
 const encoder = new TextEncoder();
 
 /** The bytes of a value (strings as UTF-8), at most `maxBytes` long. */
+/** Whether `view`'s buffer was detached (`ArrayBuffer.prototype.detached` is newer than Node 20). */
+function isDetached(view: Uint8Array): boolean {
+  try {
+    new Uint8Array(view.buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 export function value(input: Value, maxBytes: number): Uint8Array {
   let bytes: Uint8Array;
-  if (input instanceof Uint8Array) bytes = input;
-  else if (typeof input === 'string') {
+  if (input instanceof Uint8Array) {
+    // A detached buffer (transferred to a worker, say) reads as empty; it must not be stored as such.
+    if (input.byteLength === 0 && isDetached(input)) throw new ValidationError('"value" expected a Uint8Array, got one whose buffer was detached (transferred)');
+    bytes = input;
+  } else if (typeof input === 'string') {
     if (!input.isWellFormed()) throw new ValidationError('"value" expected well-formed Unicode, got a lone surrogate');
     // A string of more than maxBytes UTF-16 units has more than maxBytes UTF-8 bytes: skip encoding it.
     if (input.length > maxBytes) throw tooLarge(input.length, maxBytes, 'or more');

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { byKey, expectPrimaryKeyOrder, inScopedKeyOrder } from '../conformance/export-order.js';
+import { ExtensionStorage } from '../../src/index.js';
 import { cli, freshDatabase, jsonLines, readJsonLines, removeTempFolders, type DialectName, type TestDatabase } from './helpers.js';
 
 const OLD = 'old cli secret';
@@ -26,7 +27,16 @@ async function seed(db: TestDatabase): Promise<void> {
   await alpha.global.set('config', '{"theme":"dark"}', { valueType: 'application/json', category: 'settings' });
   await alpha.user.set('token', 'hunter2', { encrypt: true });
   await alpha.resource('dashboard', 7).set('state', Uint8Array.from([0, 1, 2, 255]));
-  await storage.extension('acme.beta').global.set('note', 'hello');
+  const limited = new ExtensionStorage({ dialect: db.dialect, limits: { quotaBytesPerExtension: 20, quotaKeysPerExtension: 4 } });
+  await limited.extension('acme.beta').global.set('note', 'hello');
+}
+
+/** The cells of the rows of the tables in `text`, header rows included. */
+function tableRows(text: string): string[][] {
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('│'))
+    .map((line) => line.split('│').slice(1, -1).map((cell) => cell.trim()));
 }
 
 describe.each(['sqlite', 'postgres', 'mysql'] as const)('CLI on %s', (name) => {
@@ -66,18 +76,24 @@ describe.each(['sqlite', 'postgres', 'mysql'] as const)('CLI on %s', (name) => {
     await seed(db);
     const table = await cli(['stats', '--db', db.url]);
     expect(table).toMatchObject({ code: 0, stderr: '' });
-    const rows = table.stdout.split('\n').filter((line) => line.startsWith('│')).map((line) => line.split('│').slice(1, -1).map((cell) => cell.trim()));
-    expect(rows).toEqual([
+    expect(tableRows(table.stdout)).toEqual([
       ['extension', 'scope', 'rows', 'bytes', 'encrypted rows'],
       ['acme.alpha', 'global', '1', '16', '0'],
       ['acme.alpha', 'user', '1', '7', '1'],
       ['acme.alpha', 'resource', '1', '4', '0'],
       ['acme.beta', 'global', '1', '5', '0'],
       ['total', '', '4', '32', '1'],
+      // Quota use: acme.beta was written under a quota, acme.alpha without one.
+      ['extension', 'bytes used / quota', 'keys used / quota'],
+      ['acme.alpha', '27 / none', '3 / none'],
+      ['acme.beta', '5 / 20 (25%)', '1 / 4 (25%)'],
     ]);
     const json = await cli(['stats', '--db', db.url, '--json', '--extension', 'acme.beta']);
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual([{ extensionId: 'acme.beta', scope: 'global', rows: 1, bytes: 5, encryptedRows: 0 }]);
+    expect(JSON.parse(json.stdout)).toEqual({
+      scopes: [{ extensionId: 'acme.beta', scope: 'global', rows: 1, bytes: 5, encryptedRows: 0 }],
+      quotas: [{ extensionId: 'acme.beta', usage: { bytes: 5, keys: 1 }, quota: { bytes: 20, keys: 4 } }],
+    });
     const bad = await cli(['stats', '--db', db.url, '--extension', 'Not Valid']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^extension-storage stats: "extensionId" expected/);
@@ -176,12 +192,14 @@ describe.each(['postgres', 'mysql'] as const)('CLI connection failures on %s', (
     const url = new URL(servers[name]!);
     // A port nothing listens on: the test server's, plus one thousand-odd, checked closed by the failure itself.
     const closed = `${url.protocol}//someone:Sup3r-s3cret%21@127.0.0.1:1/whatever`;
-    const result = await cli(['stats', '--db', closed]);
-    expect(result.code).toBe(1);
     const product = name === 'postgres' ? 'PostgreSQL' : 'MySQL/MariaDB';
-    expect(result.stderr).toMatch(new RegExp(`^extension-storage stats: cannot connect to ${product} at 127\\.0\\.0\\.1:1: .*ECONNREFUSED.*\\n$`));
-    expect(result.stderr).not.toMatch(/Sup3r|s3cret/);
-    expect(result.stdout).toBe('');
+    for (const command of [['stats'], ['purge-extension', 'acme.x'], ['delete-user', '7', '--dry-run'], ['delete-resource', 'chart', '1'], ['purge-expired']]) {
+      const result = await cli([...command, '--db', closed]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(new RegExp(`^extension-storage ${command[0]}: cannot connect to ${product} at 127\\.0\\.0\\.1:1: .*ECONNREFUSED.*\\n$`));
+      expect(result.stderr).not.toMatch(/Sup3r|s3cret/);
+      expect(result.stdout).toBe('');
+    }
   });
 });
 
@@ -189,25 +207,25 @@ describe('CLI command line', () => {
   const db = `sqlite:${join(folder, 'line.db')}`;
 
   it('every command has --help (exit 0, on stdout), and so has the CLI', async () => {
-    for (const command of ['migrate', 'rotate-keys', 'stats', 'export', 'import']) {
+    for (const command of ['migrate', 'rotate-keys', 'stats', 'export', 'import', 'purge-extension', 'delete-user', 'delete-resource', 'purge-expired']) {
       const help = await cli([command, '--help']);
       expect(help.code).toBe(0);
-      expect(help.stdout).toMatch(new RegExp(`^Usage: extension-storage ${command} --db <url>`));
+      expect(help.stdout).toMatch(new RegExp(`^Usage: extension-storage ${command}( <[a-z]+>)* --db <url>`));
       expect(help.stdout).toContain('--keys-env <name>');
     }
     const main = await cli(['--help']);
     expect(main.code).toBe(0);
     expect(main.stdout).toMatch(/^Usage: extension-storage <command>/);
     expect(main.stdout).toMatch(/rotate-keys +re-encrypt/);
-    expect(main.stdout).not.toMatch(/purge|delete-user|delete-resource/);
+    expect(main.stdout).toMatch(/purge-extension +uninstall cleanup/);
     const none = await cli([]);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/^Usage: extension-storage <command>/);
   });
 
   it.each([
-    [['frobnicate'], 'extension-storage: unknown command "frobnicate" (commands: migrate, rotate-keys, stats, export, import; see extension-storage --help)'],
-    [['--db', 'x'], 'extension-storage: expected a command before "--db" (commands: migrate, rotate-keys, stats, export, import; see extension-storage --help)'],
+    [['frobnicate'], 'extension-storage: unknown command "frobnicate" (commands: migrate, rotate-keys, stats, purge-extension, delete-user, delete-resource, purge-expired, export, import; see extension-storage --help)'],
+    [['--db', 'x'], 'extension-storage: expected a command before "--db" (commands: migrate, rotate-keys, stats, purge-extension, delete-user, delete-resource, purge-expired, export, import; see extension-storage --help)'],
     [['stats', '--db', db, '--frob'], 'extension-storage stats: unknown option --frob (see extension-storage stats --help)'],
     [['stats', '--db'], 'extension-storage stats: option --db needs a value (see extension-storage stats --help)'],
     [['stats', '--db', db, 'extra'], 'extension-storage stats: unexpected argument "extra" (see extension-storage stats --help)'],
@@ -216,6 +234,13 @@ describe('CLI command line', () => {
     [['stats', '--db', 'postgres://u:pw@host:99999/db'], 'extension-storage stats: --db: not a valid postgres:// URL'],
     [['stats', '--db', 'mysql:///db'], 'extension-storage stats: --db: the mysql:// URL has no host'],
     [['rotate-keys', '--db', db, '--batch-size', '0'], 'extension-storage rotate-keys: --batch-size expected an integer in 1..10000, got "0"'],
+    [['purge-extension', '--db', db], 'extension-storage purge-extension: expected <id> (see extension-storage purge-extension --help)'],
+    [['delete-resource', 'dashboard', '--db', db], 'extension-storage delete-resource: expected <type> <id> (see extension-storage delete-resource --help)'],
+    [['delete-user', '7', '8', '--db', db], 'extension-storage delete-user: unexpected argument "8" (see extension-storage delete-user --help)'],
+    [['purge-expired', '--db', db, '--dry'], 'extension-storage purge-expired: unknown option --dry (see extension-storage purge-expired --help)'],
+    [['purge-expired', '--db', db, '--batch-size', '10001'], 'extension-storage purge-expired: --batch-size expected an integer in 1..10000, got "10001"'],
+    [['purge-extension', 'Acme.Ext', '--db', db], 'extension-storage purge-extension: "extensionId" expected "publisher.name": dot-separated lowercase letters, digits and "-", at most 255 characters, got "Acme.Ext"'],
+    [['delete-resource', 'Dashboard', '7', '--db', db], 'extension-storage delete-resource: "resourceType" expected [a-z][a-z0-9_-]* of at most 64 characters, got "Dashboard"'],
     [['import', '--db', db, '--on-conflict', 'merge'], 'extension-storage import: --on-conflict expected one of fail, skip, overwrite, got "merge"'],
     [['stats', '--db', db, '--key-binding', 'row'], 'extension-storage stats: --key-binding expected one of scope, none, got "row"'],
     [['stats', '--db', db, '--keys-env', 'NOT-A-NAME'], 'extension-storage stats: --keys-env expected an environment variable name, got "NOT-A-NAME"'],

@@ -22,12 +22,16 @@ afterAll(() => {
 
 const big = Uint8Array.from({ length: 300 * 1024 }, (_, i) => (i * 31) % 256);
 
+/** Entries that have expired: moved like the others, absent to reads. */
+const EXPIRED = 1;
+
 /** What each entry must read back as, in every database. */
 const expected: { user: number | null; resource: [string, string] | null; key: string; value: Uint8Array | string }[] = [
   { user: null, resource: null, key: 'config', value: '{"theme":"dark"}' },
   { user: 42, resource: null, key: 'token', value: 'hunter2' },
   { user: null, resource: ['dashboard', '3f1c5a2e-8b7d-4c6a-9e0f-1a2b3c4d5e6f'], key: 'state/ünïcode ✓', value: big },
   { user: 7, resource: null, key: 'empty', value: '' },
+  { user: 7, resource: null, key: 'session', value: 'expires' },
   { user: null, resource: ['chart', '12'], key: 'secret blob', value: Uint8Array.from([0, 255, 10, 13]) },
 ];
 
@@ -39,6 +43,8 @@ async function seed(storage: ExtensionStorage): Promise<void> {
   await ext(42).user.set('token', 'hunter2', { encrypt: true, category: 'credentials' });
   await ext(5).resource('dashboard', '3F1C5A2E-8B7D-4C6A-9E0F-1A2B3C4D5E6F').set('state/ünïcode ✓', big, { encrypt: true });
   await ext(7).user.set('empty', '');
+  await ext(7).user.set('session', 'expires', { expiresAt: new Date('2999-05-06T07:08:09.123Z') });
+  await ext(7).user.set('stale', 'expired, not yet purged', { expiresAt: new Date('2001-01-01T00:00:00.001Z') });
   await storage.extension('acme.move').resource('chart', 12).set('secret blob', Uint8Array.from([0, 255, 10, 13]), { encrypt: true, valueType: 'image/x-test; q="a b"' });
 }
 
@@ -49,6 +55,7 @@ async function readsBack(storage: ExtensionStorage): Promise<void> {
     const value = await scope.getValue(entry.key);
     expect(value, entry.key).toEqual(typeof entry.value === 'string' ? new TextEncoder().encode(entry.value) : entry.value);
   }
+  expect(await storage.extension('acme.move', { user: { id: 7 } }).user.get('stale')).toBeNull();
 }
 
 async function move(from: TestDatabase, to: TestDatabase, file: string): Promise<void> {
@@ -57,7 +64,7 @@ async function move(from: TestDatabase, to: TestDatabase, file: string): Promise
   const migrated = await cli(['migrate', '--db', to.url]);
   expect(migrated.code, migrated.stderr).toBe(0);
   const imported = await cli(['import', '--db', to.url, '--in', file]);
-  expect(imported, imported.stderr).toMatchObject({ code: 0, stdout: `inserted ${expected.length}, replaced 0, skipped 0\n` });
+  expect(imported, imported.stderr).toMatchObject({ code: 0, stdout: `inserted ${expected.length + EXPIRED}, replaced 0, skipped 0\n` });
 }
 
 it.skipIf(!pgUrl || !mysqlUrl)(
@@ -85,7 +92,10 @@ it.skipIf(!pgUrl || !mysqlUrl)(
       expect((await cli(['export', '--db', target.url, '--out', files[3]!])).code).toBe(0);
 
       const first = readJsonLines(files[0]!);
-      expect(first).toHaveLength(expected.length);
+      expect(first).toHaveLength(expected.length + EXPIRED);
+      expect(byKey(first).session).toMatchObject({ expiresAt: '2999-05-06T07:08:09.123Z' });
+      expect(byKey(first).stale).toMatchObject({ expiresAt: '2001-01-01T00:00:00.001Z' });
+      expect(byKey(first).config).toMatchObject({ expiresAt: null });
       expect(byKey(first).config).toMatchObject({ version: 2, category: 'settings', description: 'line one\nline two', createdBy: null });
       expect(byKey(first).token).toMatchObject({ encrypted: true, createdBy: '42', userId: '42' });
       // Identical entries: the same set, every field (values, tokens, versions, timestamps, authors) equal.

@@ -11,9 +11,13 @@ const mysqlUrl = inject('mysqlUrl');
 
 // The whole suite on a three-node MariaDB Galera cluster, the library's connections spread over the
 // nodes: every call the dialect makes goes to the next node in turn (see test/galera/cluster.ts), so a
-// write and the read after it land on different nodes. No skips.
+// write and the read after it land on different nodes. One skip, with its reason.
 conformance({
   name: 'mysql (MariaDB Galera, three nodes round-robin)',
+  skips: {
+    "an operation on a host's view after the host's transaction ended is a typed error that writes nothing":
+      "the library cannot see the host's transaction end without a round trip per operation: a late operation runs outside it (README, Transactions)",
+  },
   unavailable: () => (nodes ? null : 'no Galera cluster (see test/setup/servers.ts)'),
   async open() {
     const cluster = await clusterPools(nodes!.map((node) => node.url));

@@ -2,11 +2,12 @@
  * Lifecycle: the usage record the database keeps, cleanup when an extension, a user or a resource goes
  * away, and the upgrade that fills the usage record from rows already stored.
  */
+import fc from 'fast-check';
 import { describe, expect } from 'vitest';
 import { migrations as mysqlMigrations } from '../../src/dialects/mysql/migrations.js';
 import { migrations as postgresMigrations } from '../../src/dialects/postgres/migrations.js';
 import { migrations as sqliteMigrations } from '../../src/dialects/sqlite/migrations.js';
-import { QuotaExceededError, type Migration, type UsageRecord } from '../../src/index.js';
+import { QuotaExceededError, type Migration, type ScopeStats, type UsageRecord } from '../../src/index.js';
 import type { SuiteContext } from './suite.js';
 
 const DASHBOARD = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
@@ -241,6 +242,147 @@ export function lifecycleCases({ storage, test, query, dialect }: SuiteContext):
       await expect(s.purgeExtension('acme.one', { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'ABORTED' });
       await expect(s.purgeExpired({ batchSise: 10 } as never)).rejects.toMatchObject({ code: 'VALIDATION' });
       expect(await s.usage('acme.one')).toEqual({ bytes: 1, keys: 1 });
+    });
+
+    test('stats narrowed to a cleanup count exactly what it removes, per extension and scope, and change nothing', async () => {
+      const s = storage({ encryptionKeys: 'lifecycle secret' });
+      for (const id of ['acme.one', 'acme.two']) {
+        for (const user of [7, 8]) {
+          const ext = s.extension(id, { user: { id: user } });
+          await ext.user.set('prefs', 'pp');
+          await ext.user.set('secret', 'sss', { encrypt: true });
+          await ext.global.set(`by-${user}`, 'g');
+          await ext.resource('dashboard', DASHBOARD).set(`by-${user}`, 'rrrr');
+        }
+      }
+      const user7 = await s.stats({ userId: 7 });
+      expect(user7).toEqual(['acme.one', 'acme.two'].map((extensionId) => ({ extensionId, scope: 'user', rows: 2, bytes: 5, encryptedRows: 1 })));
+      expect(await s.stats({ userId: '7', extensionId: 'acme.two' })).toEqual([user7[1]]);
+      const dashboard = await s.stats({ resourceType: 'dashboard', resourceId: DASHBOARD.toUpperCase() });
+      expect(dashboard).toEqual(['acme.one', 'acme.two'].map((extensionId) => ({ extensionId, scope: 'resource', rows: 2, bytes: 8, encryptedRows: 0 })));
+      expect(await s.stats({ resourceType: 'dashboard', resourceId: DASHBOARD, extensionId: 'acme.one' })).toEqual([dashboard[0]]);
+      expect(await s.stats({ userId: 9 })).toEqual([]);
+      // Counting changed nothing.
+      expect(await s.usage('acme.one')).toEqual({ bytes: 2 * (5 + 1 + 4), keys: 8 });
+      expect(await s.deleteUser(7, { batchSize: 1 })).toBe(4);
+      expect(await s.deleteResource('dashboard', DASHBOARD)).toBe(4);
+      expect(await s.stats({ userId: 7 })).toEqual([]);
+      expect(await s.stats({ extensionId: 'acme.one' })).toEqual([
+        { extensionId: 'acme.one', scope: 'global', rows: 2, bytes: 2, encryptedRows: 0 },
+        { extensionId: 'acme.one', scope: 'user', rows: 2, bytes: 5, encryptedRows: 1 },
+      ]);
+      expect(await s.purgeExtension('acme.one')).toBe(4);
+    });
+
+    test('stats({ expired: true }) counts the rows expired at the storage clock, which purgeExpired removes', async () => {
+      const s = storage();
+      const ext = s.extension('acme.exp', { user: { id: 1 } });
+      const past = { expiresAt: new Date('2000-01-01T00:00:00Z') };
+      for (let i = 0; i < 5; i++) {
+        await ext.global.set(`g${i}`, 'v'.repeat(i + 1), i < 3 ? past : i === 3 ? { expiresAt: new Date('2100-01-01T00:00:00Z') } : {});
+      }
+      await ext.user.set('u', 'uu', past);
+      await s.extension('acme.other').resource('chart', 1).set('r', 'rrr', past);
+      const expired = await s.stats({ expired: true });
+      expect(expired).toEqual([
+        { extensionId: 'acme.exp', scope: 'global', rows: 3, bytes: 6, encryptedRows: 0 },
+        { extensionId: 'acme.exp', scope: 'user', rows: 1, bytes: 2, encryptedRows: 0 },
+        { extensionId: 'acme.other', scope: 'resource', rows: 1, bytes: 3, encryptedRows: 0 },
+      ]);
+      // At a clock past 2100, g3 has expired too.
+      const later = storage({ now: () => new Date('2100-01-02T00:00:00Z') });
+      expect((await later.stats({ expired: true })).find((row) => row.scope === 'global')?.rows).toBe(4);
+      const progress: number[] = [];
+      expect(await s.purgeExpired({ batchSize: 2, onProgress: (removed) => progress.push(removed) })).toBe(5);
+      expect(progress).toEqual([2, 4, 5]);
+      expect(await s.stats({ expired: true })).toEqual([]);
+      expect(await s.usage('acme.exp')).toEqual({ bytes: 4 + 5, keys: 2 });
+    });
+
+    test('stats filters are checked: a combination that selects no cleanup is a VALIDATION error', async () => {
+      const s = storage();
+      await expect(s.stats({ expired: true, extensionId: 'acme.one' })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('extensionId') });
+      await expect(s.stats({ userId: 7, resourceType: 'dashboard', resourceId: 1 })).rejects.toMatchObject({ code: 'VALIDATION' });
+      await expect(s.stats({ resourceType: 'dashboard' })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('resourceId') });
+      await expect(s.stats({ resourceId: 1 })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('resourceType') });
+      await expect(s.stats({ userId: '' })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('userId') });
+      await expect(s.stats({ expired: 'yes' as never })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('expired') });
+      await expect(s.purgeExpired({ onProgress: 1 as never })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('onProgress') });
+    });
+
+    test('a cleanup gives the event loop a turn between batches: a signal aborted by a callback stops it', async () => {
+      const s = storage();
+      for (let i = 0; i < 20; i++) await s.extension('acme.turns').global.set(`k${i}`, 'v');
+      const controller = new AbortController();
+      setImmediate(() => controller.abort());
+      const error = await s.purgeExtension('acme.turns', { batchSize: 1, signal: controller.signal }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'ABORTED', message: expect.stringMatching(/after removing \d+ entries/) });
+      const { keys } = await s.usage('acme.turns');
+      expect(keys).toBeGreaterThan(0);
+      expect(keys).toBeLessThan(20);
+      expect(await s.purgeExtension('acme.turns')).toBe(keys);
+    });
+
+    test('property: each cleanup removes exactly the rows, bytes and encrypted rows its dry run counted', async () => {
+      const s = storage({ encryptionKeys: 'lifecycle secret' });
+      const past = new Date('2000-01-01T00:00:00Z');
+      const entry = fc.record({
+        extension: fc.integer({ min: 0, max: 1 }),
+        scope: fc.constantFrom('global', 'user', 'resource'),
+        user: fc.integer({ min: 1, max: 3 }),
+        resource: fc.integer({ min: 1, max: 2 }),
+        key: fc.integer({ min: 0, max: 4 }),
+        size: fc.integer({ min: 0, max: 20 }),
+        encrypt: fc.boolean(),
+        expired: fc.boolean(),
+      });
+      const cleanup = fc.oneof(
+        fc.record({ kind: fc.constant('extension' as const), id: fc.integer({ min: 0, max: 2 }) }),
+        fc.record({ kind: fc.constant('user' as const), id: fc.integer({ min: 1, max: 4 }) }),
+        fc.record({ kind: fc.constant('resource' as const), id: fc.integer({ min: 1, max: 3 }) }),
+        fc.record({ kind: fc.constant('expired' as const) }),
+      );
+      const totals = (rows: readonly ScopeStats[]) => ({
+        rows: rows.reduce((sum, row) => sum + row.rows, 0),
+        bytes: rows.reduce((sum, row) => sum + row.bytes, 0),
+        encryptedRows: rows.reduce((sum, row) => sum + row.encryptedRows, 0),
+      });
+      await fc.assert(
+        fc.asyncProperty(fc.array(entry, { maxLength: 20 }), cleanup, async (entries, chosen) => {
+          for (const id of ['acme.p0', 'acme.p1']) await s.purgeExtension(id);
+          for (const e of entries) {
+            const ext = s.extension(`acme.p${e.extension}`, { user: { id: e.user } });
+            const scope = e.scope === 'global' ? ext.global : e.scope === 'user' ? ext.user : ext.resource('chart', e.resource);
+            await scope.set(`k${e.key}`, new Uint8Array(e.size), e.expired ? { encrypt: e.encrypt, expiresAt: past } : { encrypt: e.encrypt });
+          }
+          const before = totals(await s.stats());
+          const [filter, run] =
+            chosen.kind === 'extension'
+              ? [{ extensionId: `acme.p${chosen.id}` }, () => s.purgeExtension(`acme.p${chosen.id}`, { batchSize: 2 })]
+              : chosen.kind === 'user'
+                ? [{ userId: chosen.id }, () => s.deleteUser(chosen.id, { batchSize: 2 })]
+                : chosen.kind === 'resource'
+                  ? [{ resourceType: 'chart', resourceId: chosen.id }, () => s.deleteResource('chart', chosen.id, { batchSize: 2 })]
+                  : [{ expired: true }, () => s.purgeExpired({ batchSize: 2 })];
+          const counted = totals(await s.stats(filter));
+          expect(totals(await s.stats())).toEqual(before); // counting changed nothing
+          expect(await run()).toBe(counted.rows);
+          const after = totals(await s.stats());
+          expect({ rows: before.rows - after.rows, bytes: before.bytes - after.bytes, encryptedRows: before.encryptedRows - after.encryptedRows }).toEqual(counted);
+          expect(totals(await s.stats(filter)).rows).toBe(0);
+        }),
+        { numRuns: 20 },
+      );
+    }, 120_000);
+
+    test('recordedQuota reads the limits recorded in the usage row', async () => {
+      const s = storage({ limits: { quotaBytesPerExtension: 1000 }, quota: (id) => (id === 'acme.big' ? { keys: 50 } : undefined) });
+      expect(await s.recordedQuota('acme.big')).toEqual({ bytes: null, keys: null });
+      await s.extension('acme.big').global.set('k', 'v');
+      await s.extension('acme.small').global.set('k', 'v');
+      expect(await s.recordedQuota('acme.big')).toEqual({ bytes: 1000, keys: 50 });
+      expect(await s.recordedQuota('acme.small')).toEqual({ bytes: 1000, keys: null });
+      await expect(s.recordedQuota('Not An Id')).rejects.toMatchObject({ code: 'VALIDATION' });
     });
   });
 

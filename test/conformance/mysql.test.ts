@@ -12,6 +12,10 @@ const mysqlUrl = inject('mysqlUrl');
 // that the concurrent-writers case really runs concurrently; the raw pool form of mysql().
 conformance({
   name: 'mysql (MariaDB, mysql2 pool)',
+  skips: {
+    "an operation on a host's view after the host's transaction ended is a typed error that writes nothing":
+      "the library cannot see the host's transaction end without a round trip per operation: a late operation runs outside it (README, Transactions)",
+  },
   unavailable: () => (mysqlUrl ? null : 'no MariaDB/MySQL server (see test/setup/servers.ts)'),
   async open() {
     const database = await createTempDatabase(mysqlUrl!);

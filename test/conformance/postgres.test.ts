@@ -12,6 +12,10 @@ const pgUrl = inject('pgUrl');
 // concurrent-writers case really runs concurrently; the raw postgres.js form of postgres().
 conformance({
   name: 'postgres (postgres.js pool)',
+  skips: {
+    "an operation on a host's view after the host's transaction ended is a typed error that writes nothing":
+      "the library cannot see the host's transaction end without a round trip per operation: a late operation runs outside it (README, Transactions)",
+  },
   unavailable: () => (pgUrl ? null : 'no PostgreSQL server (see test/setup/servers.ts)'),
   async open() {
     const database = await createTempDatabase(pgUrl!);

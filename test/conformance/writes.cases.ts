@@ -2,9 +2,10 @@
  * Writes that compose: conditional writes, read-modify-write, counters, batches, transactions (the
  * library's own and the host's), and their behaviour under concurrency.
  */
+import fc from 'fast-check';
 import { describe, expect } from 'vitest';
 import { z } from 'zod';
-import { ConflictError, ExtensionStorage, ExtensionStorageError, type Dialect, type ScopeHandle } from '../../src/index.js';
+import { ConflictError, ExtensionStorage, ExtensionStorageError, type Dialect, type ScopeHandle, type TransactionStorage } from '../../src/index.js';
 import type { SuiteContext } from './suite.js';
 
 async function failure(promise: Promise<unknown>): Promise<ExtensionStorageError> {
@@ -28,9 +29,18 @@ async function rejectsWith(promise: Promise<unknown>, code: string): Promise<voi
   expect((await failure(promise)).code).toBe(code);
 }
 
+/** The settled result of `promise`, as `Promise.allSettled` gives it, handled from the start. */
+const settledOf = (promise: Promise<unknown>): Promise<PromiseSettledResult<unknown>> =>
+  promise.then(
+    (value) => ({ status: 'fulfilled', value }),
+    (reason: unknown) => ({ status: 'rejected', reason }),
+  );
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 const text = (bytes: Uint8Array | undefined) => (bytes === undefined ? undefined : Buffer.from(bytes).toString('utf8'));
 
-export function writesCases({ storage, test, hosts, peer }: SuiteContext): void {
+export function writesCases({ name, storage, test, hosts, peer }: SuiteContext): void {
   const global = (s = storage()) => s.extension('acme.writes', { user: { id: 7 } }).global;
 
   describe('conditional writes', () => {
@@ -463,6 +473,202 @@ export function writesCases({ storage, test, hosts, peer }: SuiteContext): void 
       }
       expect(() => s.withTransaction({ not: 'a transaction' })).toThrow(ExtensionStorageError);
     });
+
+    test('side-by-side operations on one view run one after another in call order; a failing one undoes only its own writes', async () => {
+      const s = storage();
+      await global(s).set('taken', 'x');
+      const settled = await s.transaction(async (tx) => {
+        const ext = tx.extension('acme.writes', { user: { id: 7 } });
+        const g = ext.global;
+        return Promise.allSettled([
+          ext.user.update('doc', async (entry) => {
+            await sleep(5);
+            return (entry === null ? '' : text(entry.value)!) + 'u';
+          }),
+          g.setMany([
+            { key: 'a', value: '1' },
+            { key: 'b', value: '2' },
+          ]),
+          // Its condition fails after its first write: its savepoint rolls back, and only its own writes go.
+          g.setMany([
+            { key: 'c', value: '3' },
+            { key: 'taken', value: 'y', ifAbsent: true },
+          ]),
+          g.increment('n'),
+          tx.transaction(async (inner) => {
+            const ig = inner.extension('acme.writes').global;
+            await ig.set('d', '4');
+            await sleep(10);
+            await ig.set('e', '5');
+            throw new Error('inner');
+          }),
+          tx.transaction(async (inner) => {
+            const ig = inner.extension('acme.writes').global;
+            await ig.set('f', '6');
+            await sleep(5);
+            return ig.increment('n');
+          }),
+          g.increment('n'),
+          g.getMany(['a', 'c', 'd', 'f']),
+        ]);
+      });
+      expect(settled.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+      expect(((settled[2] as PromiseRejectedResult).reason as ExtensionStorageError).code).toBe('CONFLICT');
+      expect(((settled[4] as PromiseRejectedResult).reason as Error).message).toBe('inner');
+      // Call order: the first increment sees 0, the nested transaction's the next, the last one 3.
+      expect([3, 5, 6].map((index) => (settled[index] as PromiseFulfilledResult<unknown>).value)).toEqual([1, 2, 3]);
+      // The read ran after everything called before it, and saw exactly what survived.
+      const read = (settled[7] as PromiseFulfilledResult<({ value: Uint8Array } | null)[]>).value;
+      expect(read.map((entry) => text(entry?.value))).toEqual(['1', undefined, undefined, '6']);
+      const g = global(s);
+      const after = await g.getMany(['a', 'b', 'c', 'd', 'e', 'f', 'n', 'taken']);
+      expect(after.map((entry) => text(entry?.value))).toEqual(['1', '2', undefined, undefined, undefined, '6', '3', 'x']);
+      expect(await s.extension('acme.writes', { user: { id: 7 } }).user.getText('doc')).toBe('u');
+    });
+
+    test("side-by-side operations in the host's transaction: a failing one undoes only its own writes", async () => {
+      const s = storage();
+      for (const [form, host] of Object.entries(hosts())) {
+        const g = global(s);
+        await g.set('taken', 'x');
+        const outcome = await host((hostTx) => {
+          const view = s.withTransaction(hostTx);
+          const vg = view.extension('acme.writes').global;
+          // Statements issued without awaiting, as a host's synchronous transaction (SQLite) needs.
+          return Promise.allSettled([
+            vg.setMany([{ key: 'a', value: '1' }]),
+            vg.setMany([
+              { key: 'c', value: '3' },
+              { key: 'taken', value: 'y', ifAbsent: true },
+            ]),
+            vg.increment('n'),
+            view.transaction(async (inner) => {
+              const ig = inner.extension('acme.writes').global;
+              void ig.set('d', '4');
+              return ig.setMany([{ key: 'taken', value: 'z', ifAbsent: true }]);
+            }),
+            view.transaction(async (inner) => inner.extension('acme.writes').global.increment('n')),
+            vg.increment('n'),
+          ]);
+        }, false);
+        const results = outcome as PromiseSettledResult<unknown>[];
+        expect(results.map((result) => result.status), form).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+        expect([2, 4, 5].map((index) => (results[index] as PromiseFulfilledResult<unknown>).value), form).toEqual([1, 2, 3]);
+        const after = await g.getMany(['a', 'c', 'd', 'n', 'taken']);
+        expect(after.map((entry) => text(entry?.value)), form).toEqual(['1', undefined, undefined, '3', 'x']);
+        await g.deleteMany(['a', 'n', 'taken']);
+      }
+    });
+
+    test("an operation called from within another of the view (update's function, the outer view in a nested callback) is part of its turn", async () => {
+      const s = storage();
+      await s.transaction(async (tx) => {
+        const g = tx.extension('acme.writes').global;
+        await g.set('source', '5');
+        // Waiting for its turn, each of these would wait for the operation it is called from: forever.
+        await g.update('copy', async () => `${await g.getText('source')}!`);
+        await tx
+          .transaction(async () => {
+            await g.set('outer-in-undone', '1');
+            throw new Error('undo');
+          })
+          .catch(() => undefined);
+        await tx.transaction(async () => {
+          await g.set('outer-in-kept', '1');
+        });
+      });
+      const g = global(s);
+      expect((await g.getMany(['copy', 'outer-in-undone', 'outer-in-kept'])).map((entry) => text(entry?.value))).toEqual(['5!', undefined, '1']);
+    }, 10_000);
+
+    test('property: random side-by-side operations in one transaction, some failing, agree with a model run in call order', async () => {
+      const s = storage();
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(sideBySideOperation, { minLength: 1, maxLength: 12 }), fc.boolean(), async (operations, rollBack) => {
+          const extensionId = `acme.side${++run}`;
+          const model = new Map<string, string>();
+          const expected = operations.map((operation) => applyToModel(model, operation));
+          let outcomes: Outcome[] = [];
+          const committed = await s
+            .transaction(async (tx) => {
+              outcomes = await Promise.all(operations.map((operation) => outcomeOf(runOperation(tx, extensionId, operation))));
+              if (rollBack) throw ROLLED_BACK;
+            })
+            .then(
+              () => true,
+              (error: unknown) => {
+                if (error !== ROLLED_BACK) throw error;
+                return false;
+              },
+            );
+          expect(committed).toBe(!rollBack);
+          expect(outcomes).toEqual(expected);
+          const stored = await s.extension(extensionId).global.getMany(SIDE_KEYS);
+          expect(stored.map((entry) => text(entry?.value) ?? null)).toEqual(SIDE_KEYS.map((key) => (rollBack ? null : (model.get(key) ?? null))));
+        }),
+        { numRuns: name.startsWith('sqlite') ? 100 : 20 },
+      );
+    }, 180_000);
+
+    test('the callback returning early: operations it started still belong to the transaction; later ones are refused', async () => {
+      const s = storage();
+      let late: ScopeHandle | undefined;
+      let unawaited: Promise<unknown>[] = [];
+      await s.transaction(async (tx) => {
+        const g = tx.extension('acme.writes').global;
+        late = g;
+        unawaited = [
+          g.set('a', '1'),
+          g.setMany([{ key: 'b', value: '2' }]),
+          tx.transaction(async (inner) => {
+            await sleep(10);
+            await inner.extension('acme.writes').global.set('c', '3');
+          }),
+          g.set('taken', 'y', { ifVersion: 7 }),
+          g.increment('n'),
+        ].map(settledOf);
+      });
+      const results = (await Promise.all(unawaited)) as PromiseSettledResult<unknown>[];
+      expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      const g = global(s);
+      expect((await g.getMany(['a', 'b', 'c', 'n', 'taken'])).map((entry) => text(entry?.value))).toEqual(['1', '2', '3', '1', undefined]);
+      // The view's transaction has ended: an operation on it is refused, typed, and writes nothing.
+      await rejectsWith(late!.set('late', '1'), 'VALIDATION');
+      await rejectsWith(late!.get('a'), 'VALIDATION');
+      expect(await g.get('late')).toBeNull();
+
+      // A callback that throws while operations are queued: they are refused, nothing is written.
+      const queued: Promise<unknown>[] = [];
+      const boom = new Error('boom');
+      const thrown = await s
+        .transaction(async (tx) => {
+          const tg = tx.extension('acme.writes').global;
+          // Each handled where it is made: a rejection nobody handles is reported (unhandled) as usual.
+          queued.push(...[tg.set('q1', '1'), tg.set('q2', '2'), tg.setMany([{ key: 'q3', value: '3' }])].map(settledOf));
+          throw boom;
+        })
+        .catch((error: unknown) => error);
+      expect(thrown).toBe(boom);
+      for (const result of (await Promise.all(queued)) as PromiseSettledResult<unknown>[]) {
+        if (result.status === 'rejected') expect((result.reason as ExtensionStorageError).code).toBe('VALIDATION');
+      }
+      expect(await g.getMany(['q1', 'q2', 'q3'])).toEqual([null, null, null]);
+    });
+
+    test("an operation on a host's view after the host's transaction ended is a typed error that writes nothing", async () => {
+      const s = storage();
+      for (const [form, host] of Object.entries(hosts())) {
+        let view: ScopeHandle | undefined;
+        await host(async (hostTx) => {
+          view = s.withTransaction(hostTx).extension('acme.writes').global;
+        }, false);
+        // SQLite sees its connection out of the transaction; PGlite's transaction handle says it is closed.
+        const error = await failure(view!.set('late', form));
+        expect(error.code, form).toBe('VALIDATION');
+        expect(await global(s).get('late'), form).toBeNull();
+      }
+    });
   });
 
   describe('concurrency', () => {
@@ -507,4 +713,92 @@ export function writesCases({ storage, test, hosts, peer }: SuiteContext): void 
     }, 120_000);
   });
 
+}
+
+const SIDE_KEYS = ['a', 'b', 'c'];
+const sideKey = fc.constantFrom(...SIDE_KEYS);
+const sideValue = fc.constantFrom('1', '-3', '07', 'x');
+const sideBySideOperation = fc.oneof(
+  fc.record({ kind: fc.constant('set' as const), key: sideKey, value: sideValue, ifAbsent: fc.boolean() }),
+  fc.record({ kind: fc.constant('delete' as const), key: sideKey }),
+  fc.record({ kind: fc.constant('update' as const), key: sideKey, suffix: fc.constantFrom('1', 'z') }),
+  fc.record({ kind: fc.constant('increment' as const), key: sideKey, by: fc.integer({ min: -3, max: 3 }) }),
+  fc.record({
+    kind: fc.constant('setMany' as const),
+    entries: fc.uniqueArray(fc.record({ key: sideKey, value: sideValue, ifAbsent: fc.boolean() }), { selector: (entry) => entry.key, minLength: 1, maxLength: 3 }),
+  }),
+  fc.record({ kind: fc.constant('getMany' as const), keys: fc.uniqueArray(sideKey, { maxLength: 3 }) }),
+  fc.record({ kind: fc.constant('nested' as const), writes: fc.array(fc.record({ key: sideKey, value: sideValue }), { minLength: 1, maxLength: 3 }), fail: fc.boolean() }),
+);
+type SideBySideOperation = typeof sideBySideOperation extends fc.Arbitrary<infer T> ? T : never;
+type Outcome = { ok: true; value: unknown } | { ok: false; code: string };
+
+const ROLLED_BACK = new Error('rolled back on purpose');
+const INTEGER_TEXT = /^-?[0-9]{1,16}$/;
+
+/** What `operation` returns when run alone on the entries of `model`, which it updates. */
+function applyToModel(model: Map<string, string>, operation: SideBySideOperation): Outcome {
+  switch (operation.kind) {
+    case 'set':
+      if (operation.ifAbsent && model.has(operation.key)) return { ok: false, code: 'CONFLICT' };
+      model.set(operation.key, operation.value);
+      return { ok: true, value: null };
+    case 'delete':
+      return { ok: true, value: model.delete(operation.key) };
+    case 'update':
+      model.set(operation.key, (model.get(operation.key) ?? '') + operation.suffix);
+      return { ok: true, value: null };
+    case 'increment': {
+      const current = model.get(operation.key);
+      if (current !== undefined && !INTEGER_TEXT.test(current)) return { ok: false, code: 'VALIDATION' };
+      const sum = Number(current ?? 0) + operation.by;
+      model.set(operation.key, String(sum));
+      return { ok: true, value: sum };
+    }
+    case 'setMany':
+      if (operation.entries.some((entry) => entry.ifAbsent && model.has(entry.key))) return { ok: false, code: 'CONFLICT' };
+      for (const entry of operation.entries) model.set(entry.key, entry.value);
+      return { ok: true, value: null };
+    case 'getMany':
+      return { ok: true, value: operation.keys.map((key) => model.get(key) ?? null) };
+    case 'nested':
+      if (operation.fail) return { ok: false, code: 'ABORTED' };
+      for (const write of operation.writes) model.set(write.key, write.value);
+      return { ok: true, value: null };
+  }
+}
+
+/** Starts `operation` on the transaction's view, its result in the shape `applyToModel` returns. */
+async function runOperation(tx: TransactionStorage, extensionId: string, operation: SideBySideOperation): Promise<unknown> {
+  const scope = tx.extension(extensionId).global;
+  switch (operation.kind) {
+    case 'set':
+      return scope.set(operation.key, operation.value, { ifAbsent: operation.ifAbsent || undefined }).then(() => null);
+    case 'delete':
+      return scope.delete(operation.key);
+    case 'update':
+      return scope.update(operation.key, (entry) => (entry === null ? '' : text(entry.value)!) + operation.suffix).then(() => null);
+    case 'increment':
+      return scope.increment(operation.key, operation.by);
+    case 'setMany':
+      return scope.setMany(operation.entries.map(({ key, value, ifAbsent }) => ({ key, value, ifAbsent }))).then(() => null);
+    case 'getMany':
+      return scope.getMany(operation.keys).then((entries) => entries.map((entry) => text(entry?.value) ?? null));
+    case 'nested':
+      return tx.transaction(async (inner) => {
+        const innerScope = inner.extension(extensionId).global;
+        for (const write of operation.writes) await innerScope.set(write.key, write.value);
+        if (operation.fail) throw new ExtensionStorageError('ABORTED', 'nested transaction rolled back on purpose');
+        return null;
+      });
+  }
+}
+
+async function outcomeOf(promise: Promise<unknown>): Promise<Outcome> {
+  try {
+    return { ok: true, value: await promise };
+  } catch (error) {
+    if (!(error instanceof ExtensionStorageError)) throw error;
+    return { ok: false, code: error.code };
+  }
 }

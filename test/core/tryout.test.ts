@@ -121,3 +121,68 @@ describe('round trips and limits', () => {
     expect(() => fernet.encrypt('\ud800')).toThrow(/well-formed/);
   });
 });
+
+describe('second tryout: expiry, quotas and host functions', () => {
+  it('an async quota() is refused by name, not read as "no quota"', async () => {
+    const storage = await open({ quota: (async () => ({ bytes: 1 })) as never });
+    await expect(storage.extension('acme.q').global.set('k', 'xx')).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('synchronously') });
+    expect(await storage.usage('acme.q')).toEqual({ bytes: 0, keys: 0 });
+  });
+
+  it('a clock that throws is VALIDATION naming "now", with the error as cause', async () => {
+    const storage = await open({
+      now: () => {
+        throw new Error('clock broke');
+      },
+    });
+    await expect(storage.extension('acme.c').global.set('k', 'v')).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('"now"'), cause: { message: 'clock broke' } });
+    await expect(storage.purgeExpired()).rejects.toMatchObject({ code: 'VALIDATION' });
+  });
+
+  it('usage() of a bad id rejects (every method that returns a promise does), it does not throw', async () => {
+    const storage = await open();
+    let returned: Promise<unknown> | undefined;
+    expect(() => (returned = storage.usage('NOT VALID'))).not.toThrow();
+    await expect(returned).rejects.toMatchObject({ code: 'VALIDATION' });
+  });
+
+  it('an aborted export is ABORTED with the reason as cause, before and during iteration', async () => {
+    const storage = await open();
+    for (let i = 0; i < 5; i++) await storage.extension('acme.x').global.set(`k${i}`, 'v');
+    const before = new AbortController();
+    before.abort(new Error('stop'));
+    const iterate = async (signal: AbortSignal, stopAfter = Infinity) => {
+      let n = 0;
+      for await (const _ of storage.exportEntries({ signal, batchSize: 2 })) if (++n === stopAfter) during.abort();
+    };
+    await expect(iterate(before.signal)).rejects.toMatchObject({ code: 'ABORTED', cause: { message: 'stop' } });
+    const during = new AbortController();
+    await expect(iterate(during.signal, 1)).rejects.toMatchObject({ code: 'ABORTED', message: expect.stringContaining('after 2 entries') });
+  });
+
+  it('a value whose buffer was transferred is VALIDATION before any I/O, not stored empty', async () => {
+    const storage = await open();
+    const value = new Uint8Array([1, 2, 3]);
+    structuredClone(value.buffer, { transfer: [value.buffer] });
+    const ext = storage.extension('acme.d').global;
+    await expect(ext.set('k', value)).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('detached') });
+    await expect(ext.setMany([{ key: 'k', value }])).rejects.toMatchObject({ code: 'VALIDATION' });
+    expect(await ext.count()).toBe(0);
+    expect(await ext.set('empty', new Uint8Array(0))).toMatchObject({ size: 0 });
+  });
+
+  it('an import past a quota says how many entries the earlier batches imported', async () => {
+    const storage = await open({ limits: { quotaKeysPerExtension: 3 } });
+    const source = await open();
+    for (let i = 0; i < 5; i++) await source.extension('acme.i').global.set(`k${i}`, 'v');
+    const entries = [];
+    for await (const entry of source.exportEntries()) entries.push(entry);
+    await expect(storage.importEntries(entries, { batchSize: 1 })).rejects.toMatchObject({
+      code: 'QUOTA_EXCEEDED',
+      kind: 'keys',
+      used: 3,
+      message: expect.stringContaining('the 3 entries before that batch were imported'),
+    });
+    expect(await storage.usage('acme.i')).toEqual({ bytes: 3, keys: 3 });
+  });
+});

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ExtensionStorage } from '../../src/index.js';
+import { ConflictError, ExtensionStorage } from '../../src/index.js';
 import { sqlite } from '../../src/dialects/sqlite/index.js';
 
 const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
@@ -143,6 +143,44 @@ describe("the host's synchronous Drizzle transaction", () => {
     expect(await scope.getText('now')).toBe('written at call time');
     expect(await scope.get('later')).toBeNull();
     expect(() => storage.withTransaction(drizzle({ client: new Database(':memory:') }))).toThrow(/withTransaction/);
+    db.close();
+  });
+});
+
+describe("savepoints side by side in a host's transaction (operations run at call time, not in turn)", () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('one ending under others still open never leaks a raw SQLite error; one rolled back under others fails them, typed', async () => {
+    const db = new Database(':memory:');
+    const storage = new ExtensionStorage({ dialect: sqlite(db) });
+    await storage.migrate();
+    // The host's own BEGIN on the Database, then it awaits: operations of its view start when called.
+    db.exec('BEGIN');
+    const view = storage.withTransaction(db);
+    const nested = (key: string, ms: number, fail: boolean) =>
+      view.transaction(async (inner) => {
+        await inner.extension('acme.host').global.set(key, '1');
+        await sleep(ms);
+        if (fail) throw new Error(key);
+      });
+    const results = await Promise.allSettled([
+      // Opened first and ends first, keeping its writes, while the two opened after it are still open.
+      nested('kept', 5, false),
+      view.extension('acme.host').global.setMany([{ key: 'batch', value: '1' }]),
+      // Rolls back while the one opened after it is still open: that one's writes go too, and it says so.
+      nested('undone', 10, true),
+      nested('lost', 15, false),
+    ]);
+    expect(db.inTransaction).toBe(true);
+    db.exec('COMMIT');
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected']);
+    expect(((results[2] as PromiseRejectedResult).reason as Error).message).toBe('undone');
+    const lost = (results[3] as PromiseRejectedResult).reason as ConflictError;
+    expect(lost).toBeInstanceOf(ConflictError);
+    expect(lost.retryable).toBe(true);
+    const read = storage.extension('acme.host').global;
+    const present = (await read.getMany(['kept', 'batch', 'undone', 'lost'])).map((entry) => entry !== null);
+    expect(present).toEqual([true, true, false, false]);
     db.close();
   });
 });

@@ -7,10 +7,8 @@ import type { RotationProgress, RotationResult } from '../../rotation.js';
 import { integerOption } from '../args.js';
 import { print, say } from '../io.js';
 import { progress } from '../progress.js';
+import { stopOnSignals } from '../signals.js';
 import type { Command } from './command.js';
-
-/** Exit codes of a run stopped by a signal, as a shell reports a process killed by it (128 + number). */
-const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 
 export const rotateKeys: Command = {
   name: 'rotate-keys',
@@ -35,18 +33,7 @@ export const rotateKeys: Command = {
   async run({ args, io, open }) {
     const batchSize = integerOption(args, 'batch-size', 1, 10_000);
     const session = await open({ keysNeededFor: 'rotate-keys' });
-    const controller = new AbortController();
-    let stoppedBy: keyof typeof SIGNAL_EXIT_CODES | undefined;
-    const stop = (signal: keyof typeof SIGNAL_EXIT_CODES) => {
-      if (stoppedBy !== undefined) process.exit(SIGNAL_EXIT_CODES[signal]);
-      stoppedBy = signal;
-      say(io, `\nrotate-keys: ${signal} received, stopping after the current batch (again to exit at once)`);
-      controller.abort();
-    };
-    const onInt = () => stop('SIGINT');
-    const onTerm = () => stop('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
+    const stopper = stopOnSignals(io, 'rotate-keys');
     let last: RotationProgress | undefined;
     try {
       const total = (await session.storage.stats()).reduce((sum, row) => sum + row.encryptedRows, 0);
@@ -55,14 +42,15 @@ export const rotateKeys: Command = {
       try {
         result = await session.storage.rotateKeys({
           ...(batchSize === undefined ? {} : { batchSize }),
-          signal: controller.signal,
+          signal: stopper.signal,
           onProgress: (done) => {
             last = done;
             display.update(done.scanned);
           },
         });
       } catch (error) {
-        if (stoppedBy === undefined || !controller.signal.aborted) throw error;
+        const stoppedBy = stopper.stoppedBy();
+        if (stoppedBy === undefined) throw error;
         display.stop();
         const done = last ?? { scanned: 0, rotated: 0, alreadyCurrent: 0, failed: 0, lastId: 0 };
         say(
@@ -70,7 +58,7 @@ export const rotateKeys: Command = {
           `rotate-keys: stopped by ${stoppedBy} after ${done.scanned} of ${total} encrypted rows (${done.rotated} rotated, ` +
             `${done.alreadyCurrent} already current, ${done.failed} failed; last id ${done.lastId}). Run rotate-keys again to resume.`,
         );
-        return SIGNAL_EXIT_CODES[stoppedBy];
+        return stopper.exitCode(stoppedBy);
       }
       display.stop();
       print(io, `scanned ${result.scanned}, rotated ${result.rotated}, already current ${result.alreadyCurrent}, failed ${result.failed}`);
@@ -79,8 +67,7 @@ export const rotateKeys: Command = {
       say(io, `rotate-keys: ${result.failed} rows could not be re-encrypted: no configured key opens them, or the application kept rewriting them; they were left as they are`);
       return 1;
     } finally {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
+      stopper.release();
       await session.close();
     }
   },

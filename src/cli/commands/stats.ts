@@ -1,48 +1,45 @@
 /**
- * `stats`: rows, bytes and encrypted rows per extension and kind of scope, as a table or JSON.
+ * `stats`: rows, bytes and encrypted rows per extension and kind of scope, and each extension's quota
+ * use, as tables or JSON.
  * @module
  */
-import Table from 'cli-table3';
 import type { ScopeStats } from '../../stats.js';
 import { stringOption } from '../args.js';
 import { print } from '../io.js';
+import { quotaTable, scopeTable, type QuotaUse } from '../tables.js';
 import type { Command } from './command.js';
 
 export const statsCommand: Command = {
   name: 'stats',
-  summary: 'rows, bytes and encrypted rows per extension and scope',
+  summary: 'rows, bytes, encrypted rows and quota use per extension and scope',
   usage: 'stats --db <url> [--extension <id>] [--json]',
   description: [
     'Counts the entries of every extension (or of one) per kind of scope (global, user, resource): rows,',
     'bytes (the values\' sizes, plaintext for encrypted ones) and encrypted rows, with a total line.',
-    '--json prints the same rows as a JSON array (no total), for scripts.',
+    'Then each extension\'s quota use: the usage record the database keeps (bytes and keys, expired',
+    'entries included until purged) against the quota recorded with it by the application\'s last write',
+    '("none": no limit recorded).',
+    '--json prints {"scopes": [...], "quotas": [...]} with the same figures (no total), for scripts.',
   ].join('\n'),
   options: {
     extension: { type: 'string', value: 'id', description: 'only this extension' },
-    json: { type: 'boolean', description: 'print JSON instead of a table' },
+    json: { type: 'boolean', description: 'print JSON instead of tables' },
   },
   async run({ args, io, open }) {
     const extensionId = stringOption(args, 'extension');
     const session = await open();
-    let rows: ScopeStats[];
+    let scopes: ScopeStats[];
+    const quotas: QuotaUse[] = [];
     try {
-      rows = await session.storage.stats(extensionId === undefined ? {} : { extensionId });
+      const { storage } = session;
+      scopes = await storage.stats(extensionId === undefined ? {} : { extensionId });
+      for (const id of new Set(scopes.map((row) => row.extensionId))) {
+        quotas.push({ extensionId: id, usage: await storage.usage(id), quota: await storage.recordedQuota(id) });
+      }
     } finally {
       await session.close();
     }
-    print(io, args.values.json === true ? JSON.stringify(rows, null, 2) : table(rows));
+    print(io, args.values.json === true ? JSON.stringify({ scopes, quotas }, null, 2) : `${scopeTable(scopes)}\n${quotaTable(quotas)}`);
     return 0;
   },
 };
-
-function table(rows: readonly ScopeStats[]): string {
-  const output = new Table({
-    head: ['extension', 'scope', 'rows', 'bytes', 'encrypted rows'],
-    colAligns: ['left', 'left', 'right', 'right', 'right'],
-    style: { head: [], border: [] },
-  });
-  for (const row of rows) output.push([row.extensionId, row.scope, row.rows, row.bytes, row.encryptedRows]);
-  const sum = (pick: (row: ScopeStats) => number) => rows.reduce((total, row) => total + pick(row), 0);
-  output.push(['total', '', sum((row) => row.rows), sum((row) => row.bytes), sum((row) => row.encryptedRows)]);
-  return output.toString();
-}

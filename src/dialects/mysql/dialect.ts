@@ -15,7 +15,7 @@ import type { CounterWrite, Dialect, EncryptedRow, Expected, QuotaLimits, Row, R
 import { ConflictError, DatabaseError, ExtensionStorageError, NotMigratedError, UnsupportedDatabaseError, ValidationError } from '../../errors.js';
 import { binder } from '../shared/binder.js';
 import { atKey, expired, inScope, keyParams, lazy, live, liveAtKey, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
-import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toUsage } from '../shared/lifecycle.js';
+import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toQuotaLimits, toUsage } from '../shared/lifecycle.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import {
   atKeyExpected,
@@ -156,6 +156,7 @@ function compileLifecycleStatements(db: MySql2Database) {
   const placeholder = sql.placeholder;
   return {
     usage: bound(db.select({ bytes: u.bytes, keyCount: u.keyCount }).from(u).where(eq(u.extensionId, placeholder('extensionId'))).toSQL()),
+    recordedQuota: bound(db.select({ maxBytes: u.maxBytes, maxKeys: u.maxKeys }).from(u).where(eq(u.extensionId, placeholder('extensionId'))).toSQL()),
     extensionIds: bound(db.select({ id: u.extensionId }).from(u).where(gt(u.keyCount, 0)).orderBy(asc(u.extensionId)).toSQL()),
     deleteRows: ROW_SET_KINDS.map((kind) =>
       bound(db.delete(t).where(inRowSet(t, kind)).limit(placeholder('limit') as unknown as number).toSQL()),
@@ -676,6 +677,12 @@ function session(context: MysqlSession): Dialect {
       run('read usage', async () => {
         const [row] = await prepared<RowDataPacket[]>(host, lifecycle.usage, { extensionId });
         return toUsage(row === undefined ? undefined : { bytes: row.bytes, keyCount: row.key_count });
+      }),
+
+    recordedQuota: (extensionId: string) =>
+      run('read quota', async () => {
+        const [row] = await prepared<RowDataPacket[]>(host, lifecycle.recordedQuota, { extensionId });
+        return toQuotaLimits(row === undefined ? undefined : { maxBytes: row.max_bytes, maxKeys: row.max_keys });
       }),
 
     extensionIds: () =>

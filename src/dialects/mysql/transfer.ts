@@ -3,10 +3,11 @@
  * statement, or one transaction on a connection of its own.
  * @module
  */
-import { inArray, sql, type Query } from 'drizzle-orm';
+import { inArray, sql, type Query, type SQL } from 'drizzle-orm';
 import type { MySql2Database } from 'drizzle-orm/mysql2';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import type { Dialect, ExportedRow, ImportConflict, ImportedRow, ImportOutcome, Row, Scope, ScopeStatsRow } from '../../dialect.js';
+import type { Dialect, ExportedRow, ImportConflict, ImportedRow, ImportOutcome, Row, RowSet, Scope, ScopeStatsRow } from '../../dialect.js';
+import { expiredAt, inRowSet, ROW_SET_KINDS, rowSetParams } from '../shared/lifecycle.js';
 import {
   exportedAfter,
   exportedRowColumns,
@@ -62,27 +63,29 @@ function prepareStatements(db: MySql2Database, compile: MysqlRunner['compile']) 
     );
   // The rows are decoded by hand, by name: the computed columns get one.
   const { extensionId, scope, rows, bytes, encryptedRows } = statsColumns(t);
-  const statsShape = (byExtension: boolean) =>
+  const statsShape = (where: SQL | undefined) =>
     compile(
       db
         .select({ extensionId, scope: scope.as('scope'), rows: rows.as('rows'), bytes: bytes.as('bytes'), encryptedRows: encryptedRows.as('encrypted_rows') })
         .from(t)
-        .where(ofExtension(t, byExtension))
+        .where(where)
         .groupBy(...statsGrouping(t))
         .toSQL(),
     );
   return {
     exportAll: exportShape(false),
     exportExtension: exportShape(true),
-    statsAll: statsShape(false),
-    statsExtension: statsShape(true),
+    statsAll: statsShape(ofExtension(t, false)),
+    statsExtension: statsShape(ofExtension(t, true)),
+    countRows: ROW_SET_KINDS.map((kind) => statsShape(inRowSet(t, kind))),
+    countExpired: statsShape(expiredAt(t)),
     find: db.select({ id: t.id }).from(t).where(sameEntry(t)).toSQL(),
     insert: db.insert(t).values(importedRow(t)).toSQL(),
   };
 }
 
 /** The `exportRows`, `importRows` and `stats` of a MySQL dialect over `db` and `pool`. */
-export function transferOperations(db: MySql2Database, pool: Connections, runner: MysqlRunner): Pick<Dialect, 'exportRows' | 'importRows' | 'stats'> {
+export function transferOperations(db: MySql2Database, pool: Connections, runner: MysqlRunner): Pick<Dialect, 'exportRows' | 'importRows' | 'stats' | 'countRows' | 'countExpired'> {
   const { run, execute, compile, read, decodeRow, utf8 } = runner;
   let statements: ReturnType<typeof prepareStatements> | undefined;
   const prepared = () => (statements ??= prepareStatements(db, compile));
@@ -137,5 +140,14 @@ export function transferOperations(db: MySql2Database, pool: Connections, runner
         const rows = extensionId === null ? await read<RowDataPacket[]>(statsAll, {}) : await read<RowDataPacket[]>(statsExtension, { extensionId });
         return sortedStats(rows.map(statsRow));
       }),
+
+    // The limit of `rowSetParams` is not a placeholder here: a count has none.
+    countRows: (rowSet: RowSet) =>
+      run('count rows', async () =>
+        sortedStats((await read<RowDataPacket[]>(prepared().countRows[ROW_SET_KINDS.indexOf(rowSet.kind)]!, rowSetParams(rowSet, 0))).map(statsRow)),
+      ),
+
+    countExpired: (now: Date) =>
+      run('count expired rows', async () => sortedStats((await read<RowDataPacket[]>(prepared().countExpired, { now })).map(statsRow))),
   };
 }

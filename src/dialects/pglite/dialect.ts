@@ -22,7 +22,15 @@ export type PgliteClient = PGlite | { readonly $client: PGlite };
  */
 export function pglite(client: PgliteClient): Dialect {
   // PGlite's protocol parser decodes text with a default TextDecoder, which drops a leading U+FEFF.
-  return pgDatabaseDialect('pglite', drizzle({ client: rawClient(client) }) as unknown as AnyPgDatabase, overTransaction, { textDropsBom: true });
+  return pgDatabaseDialect('pglite', drizzle({ client: rawClient(client) }) as unknown as AnyPgDatabase, overTransaction, {
+    textDropsBom: true,
+    transactionEnded,
+  });
+}
+
+/** Whether the PGlite `Transaction` under a Drizzle transaction has ended (it says so, without a query). */
+function transactionEnded(tx: AnyPgDatabase): boolean {
+  return (tx as unknown as { session?: { client?: Partial<Transaction> } }).session?.client?.closed === true;
 }
 
 /**

@@ -9,7 +9,7 @@ import { PgTransaction, pgTable, text, timestamp, type PgDatabase, type PgQueryR
 import type { CounterWrite, Dialect, EncryptedRow, Expected, QuotaLimits, Row, RowInfo, RowQuery, RowSet, RowWrite, Scope, ValueReplacement } from '../../dialect.js';
 import { ConflictError, DatabaseError, ExtensionStorageError, NotMigratedError, UnsupportedDatabaseError, ValidationError } from '../../errors.js';
 import { atKey, expired, inScope, keyParams, lazy, live, liveAtKey, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
-import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toUsage } from '../shared/lifecycle.js';
+import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toQuotaLimits, toUsage } from '../shared/lifecycle.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import {
   atKeyExpected,
@@ -54,6 +54,11 @@ export interface PgDriverTraits {
    * then read as their UTF-8 bytes and decoded here, so a stored text comes back unchanged.
    */
   readonly textDropsBom: boolean;
+  /**
+   * Whether the driver's transaction under the Drizzle transaction `tx` has ended, where the driver
+   * tells without a round trip (PGlite's `Transaction.closed`). Absent: the library cannot tell.
+   */
+  readonly transactionEnded?: (tx: AnyPgDatabase) => boolean;
 }
 
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -187,6 +192,11 @@ function prepareLifecycleStatements(db: AnyPgDatabase) {
       .from(u)
       .where(eq(u.extensionId, placeholder('extensionId')))
       .prepare(name('usage')),
+    recordedQuota: db
+      .select({ maxBytes: u.maxBytes, maxKeys: u.maxKeys })
+      .from(u)
+      .where(eq(u.extensionId, placeholder('extensionId')))
+      .prepare(name('recorded_quota')),
     extensionIds: db.select({ id: u.extensionId }).from(u).where(gt(u.keyCount, 0)).orderBy(asc(u.extensionId)).prepare(name('extension_ids')),
     deleteRows: ROW_SET_KINDS.map((kind) => batchOf(inRowSet(t, kind)).returning({ id: t.id }).prepare(name(`delete_rows_${kind}`))),
     deleteExpired: batchOf(expiredAt(t), t.expiresAt).returning({ id: t.id }).prepare(name('delete_expired')),
@@ -381,6 +391,8 @@ interface PgSession {
    * transaction then, and a COMMIT would answer ROLLBACK without an error: the view refuses to go on.
    */
   readonly failed?: { error: ExtensionStorageError | null };
+  /** In a transaction's view, where the driver tells: whether that transaction has ended. */
+  readonly ended?: () => boolean;
 }
 
 function session(context: PgSession): Dialect {
@@ -395,11 +407,13 @@ function session(context: PgSession): Dialect {
       adopt: context.adopt,
       traits,
       failed: { error: null },
+      ended: traits.transactionEnded && (() => traits.transactionEnded!(tx)),
     });
-  const { failed } = context;
+  const { failed, ended } = context;
 
-  /** Runs one operation and wraps driver errors; in a transaction, none after one has failed. */
+  /** Runs one operation and wraps driver errors; in a transaction, none after one has failed or after its end. */
   async function run<T>(operation: string, body: () => Promise<T>): Promise<T> {
+    if (ended?.()) throw new ValidationError(`${name}: ${operation}: the transaction it belongs to has ended; nothing was written`);
     if (failed?.error) throw abortedTransaction(name, operation, failed.error);
     try {
       return await body();
@@ -530,6 +544,9 @@ function session(context: PgSession): Dialect {
     },
     usage: (extensionId: string) =>
       run('read usage', async () => toUsage((await lifecycle.usage.execute({ extensionId }))[0])),
+
+    recordedQuota: (extensionId: string) =>
+      run('read quota', async () => toQuotaLimits((await lifecycle.recordedQuota.execute({ extensionId }))[0])),
 
     extensionIds: () => run('list extensions', async () => (await lifecycle.extensionIds.execute()).map((row) => row.id)),
 

@@ -3,8 +3,9 @@
  * whole-table maintenance, each call one statement or one transaction.
  * @module
  */
-import { inArray, sql } from 'drizzle-orm';
-import type { Dialect, ExportedRow, ImportConflict, ImportedRow, ImportOutcome, ScopeStatsRow } from '../../dialect.js';
+import { inArray, sql, type SQL } from 'drizzle-orm';
+import type { Dialect, ExportedRow, ImportConflict, ImportedRow, ImportOutcome, RowSet, ScopeStatsRow } from '../../dialect.js';
+import { expiredAt, inRowSet, rowSetParams } from '../shared/lifecycle.js';
 import {
   exportedAfter,
   exportedRowColumns,
@@ -47,7 +48,7 @@ function prepareImport(tx: AnyPgDatabase) {
 }
 
 /** The `exportRows`, `importRows` and `stats` of a pg dialect over `db`, errors wrapped by `run`. */
-export function transferOperations(db: AnyPgDatabase, run: Run): Pick<Dialect, 'exportRows' | 'importRows' | 'stats'> {
+export function transferOperations(db: AnyPgDatabase, run: Run): Pick<Dialect, 'exportRows' | 'importRows' | 'stats' | 'countRows' | 'countExpired'> {
   let exports: ReturnType<typeof prepareExports> | undefined;
   return {
     exportRows: (afterId: number, limit: number, extensionId: string | null) =>
@@ -77,16 +78,18 @@ export function transferOperations(db: AnyPgDatabase, run: Run): Pick<Dialect, '
       ),
 
     stats: (extensionId: string | null) =>
-      run('stats', async () =>
-        sortedStats(
-          (await db
-            .select(statsColumns(t))
-            .from(t)
-            .where(ofExtension(t, extensionId !== null))
-            .groupBy(...statsGrouping(t))
-            .prepare(name(extensionId === null ? 'stats_all' : 'stats_extension'))
-            .execute({ extensionId: extensionId ?? undefined })) as ScopeStatsRow[],
-        ),
+      run('stats', () =>
+        statsOf(ofExtension(t, extensionId !== null), extensionId === null ? 'stats_all' : 'stats_extension', { extensionId: extensionId ?? undefined }),
       ),
+
+    // The limit of `rowSetParams` is not a placeholder here: a count has none.
+    countRows: (rows: RowSet) => run('count rows', () => statsOf(inRowSet(t, rows.kind), `count_rows_${rows.kind}`, rowSetParams(rows, 0))),
+
+    countExpired: (now: Date) => run('count expired rows', () => statsOf(expiredAt(t), 'count_expired', { now })),
   };
+
+  /** The stats statement over the rows `where` selects, prepared under `statement`'s name. */
+  async function statsOf(where: SQL | undefined, statement: string, params: Record<string, unknown>): Promise<ScopeStatsRow[]> {
+    return sortedStats((await db.select(statsColumns(t)).from(t).where(where).groupBy(...statsGrouping(t)).prepare(name(statement)).execute(params)) as ScopeStatsRow[]);
+  }
 }

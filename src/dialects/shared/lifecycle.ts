@@ -4,7 +4,7 @@
  * @module
  */
 import { and, eq, lte, sql, type Column, type SQL } from 'drizzle-orm';
-import type { RowSet } from '../../dialect.js';
+import type { QuotaLimits, RowSet } from '../../dialect.js';
 import { inScope, type ScopedColumns } from './conditions.js';
 
 /** The columns of the usage table, as every dialect's schema defines them. */
@@ -55,4 +55,10 @@ export function recordedQuota(u: UsageColumns & { readonly maxBytes: Column; rea
 /** The usage record as numbers (bigint columns may come back as strings or bigints). */
 export function toUsage(row: { bytes: unknown; keyCount: unknown } | undefined): { bytes: number; keys: number } {
   return row === undefined ? { bytes: 0, keys: 0 } : { bytes: Number(row.bytes), keys: Number(row.keyCount) };
+}
+
+/** A recorded quota as numbers, `null` where none is recorded (bigint columns may come back as strings or bigints). */
+export function toQuotaLimits(row: { maxBytes: unknown; maxKeys: unknown } | undefined): QuotaLimits {
+  const limit = (value: unknown) => (value === null || value === undefined ? null : Number(value));
+  return { bytes: limit(row?.maxBytes), keys: limit(row?.maxKeys) };
 }

@@ -10,7 +10,7 @@ import type { CounterWrite, Dialect, EncryptedRow, Expected, QuotaLimits, Row, R
 import { DatabaseError, NotMigratedError, UnsupportedDatabaseError, ValidationError } from '../../errors.js';
 import { binder, type Binder } from '../shared/binder.js';
 import { atKey, expired, inScope, keyParams, lazy, live, liveAtKey, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
-import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toUsage } from '../shared/lifecycle.js';
+import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toQuotaLimits, toUsage } from '../shared/lifecycle.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
 import {
   atKeyExpected,
@@ -75,6 +75,12 @@ function decodeInfo(r: unknown[]): RowInfo {
   };
 }
 
+/** The row a direct statement returns for `values`, decoded; `undefined` when it returns none. */
+function returned<T>({ statement, bind }: Direct, values: Record<string, unknown>, decode: (row: unknown[]) => T): T | undefined {
+  const row = statement.get(...bind(values));
+  return row === undefined ? undefined : decode(row);
+}
+
 function decodeRow(r: unknown[]): Row {
   const row = decodeInfo(r) as RowInfo & { value: Uint8Array };
   row.value = r[14] as Buffer;
@@ -106,7 +112,7 @@ function prepareStatements(db: BetterSQLite3Database, raw: BetterSqliteDatabase)
       .set({ value: placeholder('value') as unknown as Buffer })
       .where(atVersion(t))
       .prepare(),
-    ...prepareConditionalStatements(db),
+    ...prepareConditionalStatements(db, raw),
   };
 }
 
@@ -122,34 +128,40 @@ const storedInteger = (() => {
 })();
 
 /** The conditional statements, batches and the counter. Keys of a batch travel as one JSON array. */
-function prepareConditionalStatements(db: BetterSQLite3Database) {
+function prepareConditionalStatements(db: BetterSQLite3Database, raw: BetterSqliteDatabase) {
   const placeholder = sql.placeholder;
   const inKeys: SQL = and(inScope(t), sql`${t.key} in (select value from json_each(${placeholder('keys')}))`) as SQL;
   const liveInKeys = and(inKeys, live(t)) as SQL;
   const sum = sql`(${storedInteger} + cast(${placeholder('by')} as integer))`;
   const replaceIf = (withUuid: boolean) =>
-    db.update(t).set(replacedColumns(t)).where(atKeyExpected(t, withUuid)).returning(infoColumns(t)).prepare();
+    direct(raw, db.update(t).set(replacedColumns(t)).where(atKeyExpected(t, withUuid)).returning(infoColumns(t)).toSQL());
   const deleteIf = (withUuid: boolean) => db.delete(t).where(atKeyExpected(t, withUuid)).prepare();
   return {
-    insertIfAbsent: db
-      .insert(t)
-      .values(insertedRow(t))
-      .onConflictDoUpdate({ target: scopedKey(t), set: newEntryColumns(t), setWhere: expired(t) })
-      .returning(infoColumns(t))
-      .prepare(),
-    replaceIf: [lazy(() => replaceIf(false)), lazy(() => replaceIf(true))],
-    deleteIf: [lazy(() => deleteIf(false)), lazy(() => deleteIf(true))],
-    increment: lazy(() =>
+    insertIfAbsent: direct(
+      raw,
       db
         .insert(t)
         .values(insertedRow(t))
-        .onConflictDoUpdate({
-          target: scopedKey(t),
-          set: incrementedColumns(t, excluded, sql`cast(cast(${sum} as text) as blob)`, sql`length(cast(${sum} as text))`),
-          setWhere: incrementable(t, sql`abs(${sum}) <= ${MAX_COUNTER}`),
-        })
-        .returning(rowColumns(t))
-        .prepare(),
+        .onConflictDoUpdate({ target: scopedKey(t), set: newEntryColumns(t), setWhere: expired(t) })
+        .returning(infoColumns(t))
+        .toSQL(),
+    ),
+    replaceIf: [lazy(() => replaceIf(false)), lazy(() => replaceIf(true))],
+    deleteIf: [lazy(() => deleteIf(false)), lazy(() => deleteIf(true))],
+    increment: lazy(() =>
+      direct(
+        raw,
+        db
+          .insert(t)
+          .values(insertedRow(t))
+          .onConflictDoUpdate({
+            target: scopedKey(t),
+            set: incrementedColumns(t, excluded, sql`cast(cast(${sum} as text) as blob)`, sql`length(cast(${sum} as text))`),
+            setWhere: incrementable(t, sql`abs(${sum}) <= ${MAX_COUNTER}`),
+          })
+          .returning(rowColumns(t))
+          .toSQL(),
+      ),
     ),
     getMany: lazy(() => db.select(rowColumns(t)).from(t).where(inKeys).prepare()),
     deleteMany: lazy(() => db.delete(t).where(liveInKeys).prepare()),
@@ -177,6 +189,7 @@ function prepareLifecycleStatements(db: BetterSQLite3Database) {
     db.delete(t).where(inArray(t.id, db.select({ id: t.id }).from(t).where(where).orderBy(...(order ? [asc(order)] : [])).limit(placeholder('limit'))));
   return {
     usage: db.select({ bytes: u.bytes, keyCount: u.keyCount }).from(u).where(eq(u.extensionId, placeholder('extensionId'))).prepare(),
+    recordedQuota: db.select({ maxBytes: u.maxBytes, maxKeys: u.maxKeys }).from(u).where(eq(u.extensionId, placeholder('extensionId'))).prepare(),
     extensionIds: db.select({ id: u.extensionId }).from(u).where(gt(u.keyCount, 0)).orderBy(asc(u.extensionId)).prepare(),
     deleteRows: ROW_SET_KINDS.map((kind) => batchOf(inRowSet(t, kind)).prepare()),
     deleteExpired: batchOf(expiredAt(t), t.expiresAt).prepare(),
@@ -399,17 +412,10 @@ function session(context: SqliteSession): Dialect {
     migrateDown: () => locked((session) => revertMigrations('sqlite', session, migrations)),
 
     get: (scope: Scope, key: string) =>
-      run('get', () => {
-        const { statement, bind } = prepared().get;
-        const row = statement.get(...bind(keyParams(scope, key)));
-        return row === undefined ? undefined : decodeRow(row);
-      }),
+      run('get', () => returned(prepared().get, keyParams(scope, key), decodeRow)),
 
     upsert: (write: RowWrite) =>
-      writing('upsert', () => {
-        const { statement, bind } = prepared().upsert;
-        return decodeInfo(statement.get(...bind(writeParams(write, undefined, toBuffer(write.value))))!);
-      }),
+      writing('upsert', () => returned(prepared().upsert, writeParams(write, undefined, toBuffer(write.value)), decodeInfo)!),
 
     delete: (scope: Scope, key: string, now: Date) =>
       writing('delete', () => prepared().delete.run(keyParams(scope, key, now)).changes > 0),
@@ -436,11 +442,11 @@ function session(context: SqliteSession): Dialect {
       ),
 
     insertIfAbsent: (write: RowWrite) =>
-      run('insert', () => unmatched(prepared().insertIfAbsent.get(writeParams(write, undefined, toBuffer(write.value))) as RowInfo | undefined)),
+      run('insert', () => unmatched(returned(prepared().insertIfAbsent, writeParams(write, undefined, toBuffer(write.value)), decodeInfo))),
 
     replaceIf: (write: RowWrite, expected: Expected) =>
       run('conditional write', () =>
-        unmatched(prepared().replaceIf[expected.uuid === null ? 0 : 1]!().get(writeParams(write, expected, toBuffer(write.value))) as RowInfo | undefined),
+        unmatched(returned(prepared().replaceIf[expected.uuid === null ? 0 : 1]!(), writeParams(write, expected, toBuffer(write.value)), decodeInfo)),
       ),
 
     deleteIf: (scope: Scope, key: string, expected: Expected, now: Date) =>
@@ -455,7 +461,7 @@ function session(context: SqliteSession): Dialect {
       run('increment', () => {
         const params = writeParams(write, undefined, toBuffer(write.value));
         params.by = write.by;
-        return unmatched(prepared().increment().get(params) as Row | undefined);
+        return unmatched(returned(prepared().increment(), params, decodeRow));
       }),
 
     getMany: (scope: Scope, keys: readonly string[]) => run('get many', () => prepared().getMany().all(keysParams(scope, keys)) as Row[]),
@@ -476,6 +482,8 @@ function session(context: SqliteSession): Dialect {
       return context.inTransaction();
     },
     usage: (extensionId: string) => run('read usage', () => toUsage(preparedLifecycle().usage.get({ extensionId }))),
+
+    recordedQuota: (extensionId: string) => run('read quota', () => toQuotaLimits(preparedLifecycle().recordedQuota.get({ extensionId }))),
 
     extensionIds: () => run('list extensions', () => preparedLifecycle().extensionIds.all().map((row) => row.id)),
 

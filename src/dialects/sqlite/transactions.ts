@@ -10,7 +10,7 @@
  * @module
  */
 import type { Database } from 'better-sqlite3';
-import { DatabaseError, ValidationError } from '../../errors.js';
+import { ConflictError, DatabaseError, ValidationError } from '../../errors.js';
 
 /** How a view of the dialect runs its statements: `body` is called synchronously when nothing waits. */
 export type Runner = <T>(operation: string, body: () => T) => Promise<T>;
@@ -82,6 +82,7 @@ export class SqliteConnectionState {
       }
       return result;
     } finally {
+      this.#stack.length = 0;
       this.#gate = null;
       open();
     }
@@ -91,35 +92,85 @@ export class SqliteConnectionState {
    * Runs `body` in a savepoint of the open transaction. When a statement of the synchronous part of
    * `body` failed (or its condition did not hold), the savepoint is rolled back before this returns:
    * a host's synchronous transaction (Drizzle's on better-sqlite3) may commit before the promise settles.
+   * Savepoints nest as a stack on the connection; where operations run beside each other (a host's view,
+   * whose operations start when called) one may end while another opened after it is still open: see `#end`.
    */
   async savepoint<T>(body: () => Promise<T>): Promise<T> {
     if (!this.raw.inTransaction) throw new ValidationError('sqlite: transaction: the transaction it belongs to has ended; nothing was written');
-    const name = `extension_storage_${++this.#savepoints}`;
-    this.raw.exec(`SAVEPOINT ${name}`);
-    let open = true;
-    const end = (keep: boolean) => {
-      if (!open) return;
-      open = false;
-      if (!this.raw.inTransaction) return; // the host ended its transaction meanwhile
-      if (!keep) this.raw.exec(`ROLLBACK TO ${name}`);
-      this.raw.exec(`RELEASE ${name}`);
-    };
+    const savepoint: Savepoint = { name: `extension_storage_${++this.#savepoints}`, state: 'open' };
+    this.raw.exec(`SAVEPOINT ${savepoint.name}`);
+    this.#stack.push(savepoint);
     const failuresBefore = this.failures;
     let pending: Promise<T>;
     try {
       pending = body();
     } catch (error) {
-      end(false);
+      this.#end(savepoint, false);
       throw error;
     }
-    if (this.failures !== failuresBefore) end(false);
+    if (this.failures !== failuresBefore) this.#end(savepoint, false);
+    let result: T;
     try {
-      const result = await pending;
-      end(true);
-      return result;
+      result = await pending;
     } catch (error) {
-      end(false);
+      this.#end(savepoint, false);
       throw error;
+    }
+    this.#end(savepoint, true);
+    return result;
+  }
+
+  /** The savepoints open on the connection, innermost last. */
+  #stack: Savepoint[] = [];
+
+  /**
+   * Ends `savepoint`, keeping or undoing its writes. Rolling it back also undoes the savepoints opened
+   * after it: those still open are marked, and their end fails (`CONFLICT`, retryable) instead of
+   * reporting writes that are gone. A kept one with others still open above it is released once they
+   * have ended (releasing it now would release them too, and they could no longer roll back alone).
+   */
+  #end(savepoint: Savepoint, keep: boolean): void {
+    if (savepoint.state === 'done') return;
+    if (!this.raw.inTransaction) {
+      // The host ended its transaction meanwhile: every savepoint went with it.
+      this.#stack.length = 0;
+      savepoint.state = 'done';
+      return;
+    }
+    if (savepoint.state === 'undone') {
+      savepoint.state = 'done';
+      if (!keep) return;
+      throw new ConflictError(
+        'sqlite: transaction: a savepoint opened before this one, by an operation beside it, was rolled back and undid its writes; nothing of it was written',
+        { currentVersion: null, retryable: true },
+      );
+    }
+    const depth = this.#stack.indexOf(savepoint);
+    savepoint.state = 'done';
+    if (!keep) {
+      for (const above of this.#stack.splice(depth)) if (above.state === 'open') above.state = 'undone';
+      this.#exec(`ROLLBACK TO ${savepoint.name}`);
+      this.#exec(`RELEASE ${savepoint.name}`);
+    }
+    for (let top = this.#stack.at(-1); top?.state === 'done'; top = this.#stack.at(-1)) {
+      this.#stack.pop();
+      this.#exec(`RELEASE ${top.name}`);
     }
   }
+
+  /** Ends a savepoint; a failure (say, another transaction began on the connection meanwhile) is typed. */
+  #exec(statement: string): void {
+    try {
+      this.raw.exec(statement);
+    } catch (error) {
+      this.#stack.length = 0;
+      throw this.wrap('transaction', error);
+    }
+  }
+}
+
+/** One savepoint of the connection: `undone` when one opened before it was rolled back meanwhile. */
+interface Savepoint {
+  readonly name: string;
+  state: 'open' | 'done' | 'undone';
 }

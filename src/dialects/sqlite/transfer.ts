@@ -4,9 +4,10 @@
  * @module
  */
 import type { Database as BetterSqliteDatabase } from 'better-sqlite3';
-import { inArray, sql } from 'drizzle-orm';
+import { inArray, sql, type SQL } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import type { Dialect, ExportedRow, ImportConflict, ImportedRow, ImportOutcome, ScopeStatsRow } from '../../dialect.js';
+import type { Dialect, ExportedRow, ImportConflict, ImportedRow, ImportOutcome, RowSet, ScopeStatsRow } from '../../dialect.js';
+import { expiredAt, inRowSet, rowSetParams } from '../shared/lifecycle.js';
 import {
   exportedAfter,
   exportedRowColumns,
@@ -25,13 +26,13 @@ import { extensionStorage as t } from './schema.js';
 
 type Run = <T>(operation: string, body: () => T) => Promise<T>;
 
-/** The `exportRows`, `importRows` and `stats` of a SQLite dialect over `db` (Drizzle over `raw`), errors wrapped by `run`. */
+/** The `exportRows`, `importRows`, `stats` and counts of a SQLite dialect over `db` (Drizzle over `raw`), errors wrapped by `run`. */
 export function transferOperations(
   db: BetterSQLite3Database,
   raw: BetterSqliteDatabase,
   run: Run,
   toBuffer: (bytes: Uint8Array) => Buffer,
-): Pick<Dialect, 'exportRows' | 'importRows' | 'stats'> {
+): Pick<Dialect, 'exportRows' | 'importRows' | 'stats' | 'countRows' | 'countExpired'> {
   return {
     exportRows: (afterId: number, limit: number, extensionId: string | null) =>
       run('export rows', () =>
@@ -64,17 +65,16 @@ export function transferOperations(
         })();
       }),
 
-    stats: (extensionId: string | null) =>
-      run('stats', () =>
-        sortedStats(
-          db
-            .select(statsColumns(t))
-            .from(t)
-            .where(ofExtension(t, extensionId !== null))
-            .groupBy(...statsGrouping(t))
-            .prepare()
-            .all({ extensionId: extensionId ?? undefined }) as unknown as ScopeStatsRow[],
-        ),
-      ),
+    stats: (extensionId: string | null) => run('stats', () => statsOf(ofExtension(t, extensionId !== null), { extensionId: extensionId ?? undefined })),
+
+    // The limit of `rowSetParams` is not a placeholder here: a count has none.
+    countRows: (rows: RowSet) => run('count rows', () => statsOf(inRowSet(t, rows.kind), rowSetParams(rows, 0))),
+
+    countExpired: (now: Date) => run('count expired rows', () => statsOf(expiredAt(t), { now: now.getTime() })),
   };
+
+  /** The stats statement over the rows `where` selects. */
+  function statsOf(where: SQL | undefined, params: Record<string, unknown>): ScopeStatsRow[] {
+    return sortedStats(db.select(statsColumns(t)).from(t).where(where).groupBy(...statsGrouping(t)).prepare().all(params) as unknown as ScopeStatsRow[]);
+  }
 }
