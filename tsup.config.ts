@@ -12,6 +12,7 @@ export default defineConfig([
       pglite: 'src/dialects/pglite/index.ts',
       mysql: 'src/dialects/mysql/index.ts',
       fernet: 'src/crypto/index.ts',
+      http: 'src/http/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

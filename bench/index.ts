@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- section ...] [--rounds=N] [--max-rounds=N] [--round-ms=MS] [--warmup-ms=MS]`: runs the benchmark
- * sections in order and prints their tables and targets. Sections: sqlite, postgres, pglite, mysql, lifecycle, writes, fernet, rotation (default:
+ * sections in order and prints their tables and targets. Sections: sqlite, postgres, pglite, mysql, lifecycle, writes, http, fernet, rotation (default:
  * all). A section whose dialect, server or module is missing prints "skipped: …" and the run goes on.
  * @module
  */
@@ -55,6 +55,11 @@ const sections: readonly Section[] = [
     name: 'lifecycle',
     summary: 'quotas: set with quotas vs without (SQLite, PostgreSQL sequential and ×16 writers of one extension); purgeExpired over 100,000 expired entries',
     run: async (measure) => (await import('./lifecycle.js')).runLifecycleBench({ keys: SERVER_ROWS, expired: 100_000, measure }),
+  },
+  {
+    name: 'http',
+    summary: 'GET / PUT of 1 KiB through the HTTP handler on node:http vs a hand-written node:http route calling the SDK, 32 connections (autocannon)',
+    run: async () => (await import('./http.js')).runHttpBench(),
   },
   {
     name: 'fernet',

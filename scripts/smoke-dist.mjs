@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import assert from 'node:assert/strict';
 
 const require = createRequire(import.meta.url);
-const subpaths = ['', '/sqlite', '/postgres', '/pglite', '/mysql', '/fernet'];
+const subpaths = ['', '/sqlite', '/postgres', '/pglite', '/mysql', '/fernet', '/http'];
 
 for (const [format, load] of [
   ['esm', (name) => import(name)],
@@ -22,6 +22,11 @@ for (const [format, load] of [
   await assert.rejects(ext.global.get(''), (e) => e instanceof ExtensionStorageError && e.code === 'VALIDATION');
   assert.throws(() => modules['/sqlite'].sqlite({}), (e) => e instanceof ExtensionStorageError);
   assert.throws(() => new modules['/fernet'].Fernet('short'), (e) => e instanceof ExtensionStorageError);
+  const handle = modules['/http'].createStorageHandler(storage, { authenticate: () => ({ id: 1 }) });
+  const read = await handle(new Request('http://host/acme/smoke/storage/persistent/user/k'));
+  assert.equal(read.status, 200);
+  assert.equal(await read.text(), 'v');
+  assert.equal('createStorageHandler' in modules[''], false, 'the root entry must not carry the HTTP handler');
   console.log(`${format}: ${subpaths.map((s) => `extension-storage${s}`).join(', ')} load; round trip ok`);
 }
 

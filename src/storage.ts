@@ -311,6 +311,11 @@ export class ExtensionStorage {
   withTransaction(hostTransaction: unknown): TransactionStorage {
     return hostView(this.#context, this.#user, hostTransaction);
   }
+
+  /** The largest value in bytes `set` accepts (`limits.maxValueBytes`): what an HTTP layer reads of a body at most. */
+  get maxValueBytes(): number {
+    return this.#context.maxValueBytes;
+  }
 }
 
 /** Runs a dialect's maintenance operation; anything a dialect let through untyped becomes `DATABASE`. */
