@@ -5,7 +5,7 @@
  * transaction is one connection, and side-by-side operations on it would otherwise interleave.
  * @module
  */
-import type { AsyncLocalStorage } from 'node:async_hooks';
+import { asyncContext } from './async-context.js';
 import { ValidationError } from './errors.js';
 import type { ScopeHandle } from './scope.js';
 
@@ -23,17 +23,7 @@ interface Frame {
  * the outer view inside a nested transaction's callback) is part of that operation's turn: it runs at
  * once, where waiting for its turn would wait for itself.
  */
-const frames = asyncContext();
-
-function asyncContext(): AsyncLocalStorage<Frame> | undefined {
-  const process = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  try {
-    const hooks = process?.getBuiltinModule?.('node:async_hooks') as typeof import('node:async_hooks') | undefined;
-    return hooks === undefined ? undefined : new hooks.AsyncLocalStorage<Frame>();
-  } catch {
-    return undefined;
-  }
-}
+const frames = asyncContext<Frame>();
 
 /** Whether the current code runs within a still running operation of `queue`. */
 function within(queue: OperationQueue): boolean {

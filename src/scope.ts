@@ -405,7 +405,8 @@ export class ScopeHandle {
     }
     if (entries.length === 0) return [];
     const writes: { write: RowWrite; condition: Condition }[] = [];
-    for (let index = 0; index < entries.length; index++) writes.push(this.#batchWrite(entries[index]!, index));
+    const now = this.#context.now();
+    for (let index = 0; index < entries.length; index++) writes.push(this.#batchWrite(entries[index]!, index, now));
     const seen = new Set<string>();
     for (const { write } of writes) {
       if (seen.has(write.key)) throw new ValidationError('"entries" expected each key once, got one twice');
@@ -431,13 +432,12 @@ export class ScopeHandle {
   }
 
   /** One entry of `setMany`, validated as `set` validates its arguments. */
-  #batchWrite(entry: EntryWrite, index: number): { write: RowWrite; condition: Condition } {
+  #batchWrite(entry: EntryWrite, index: number, now: Date): { write: RowWrite; condition: Condition } {
     const { key, value, ...options } = validate.options(`entries[${index}]`, entry, ENTRY_WRITE);
     const checkedKey = validate.key(key, `entries[${index}].key`);
     const condition = writeCondition(options);
     const bytes = validate.value(value as Value, this.#context.maxValueBytes);
     const encrypt = validate.flag('encrypt', options.encrypt);
-    const now = this.#context.now();
     const expiresAt = validate.expiry(options.ttl, options.expiresAt, now, `entries[${index}].`);
     const { scope, userId } = this.#resolve();
     const write: RowWrite = {

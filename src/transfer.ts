@@ -145,7 +145,7 @@ export function exportEntries(context: StorageContext, exportOptions?: ExportOpt
     async *[Symbol.asyncIterator]() {
       let exported = 0;
       for (let afterId = 0, limit = 1; ; ) {
-        if (signal?.aborted) throw new AbortedError(`"exportEntries" was aborted after ${exported} entries`, signal.reason);
+        if (signal?.aborted) throw new AbortedError(`"exportEntries" was aborted after ${exported} ${exported === 1 ? 'entry' : 'entries'}`, signal.reason);
         const rows = await dialect.exportRows(afterId, limit, extensionId);
         if (rows.length === 0) return;
         for (const row of rows) {

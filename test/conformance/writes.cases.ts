@@ -308,6 +308,25 @@ export function writesCases({ name, storage, test, hosts, peer }: SuiteContext):
   });
 
   describe('transactions', () => {
+    test("the storage's own handles inside its own transaction are refused, typed, instead of waiting for it forever", async () => {
+      const s = storage();
+      const outer = s.extension('acme.own').global;
+      const attempts = await s.transaction(async (tx) => {
+        await tx.extension('acme.own').global.set('inner', '1');
+        // On one connection each would wait for the connection; on a pool for the usage row the
+        // transaction has locked: both until the callback returns, which waits for them.
+        return Promise.allSettled([outer.set('outer', '1'), s.usage('acme.own'), s.transaction(async () => 'nested on the storage')]);
+      });
+      for (const attempt of attempts) {
+        expect(attempt).toMatchObject({ status: 'rejected', reason: { code: 'VALIDATION', message: expect.stringContaining("use the transaction's handles") } });
+      }
+      // Nothing hangs, nothing was written by the refused calls, and the storage goes on.
+      expect(await outer.get('outer')).toBeNull();
+      expect(await outer.getText('inner')).toBe('1');
+      await outer.set('after', '1');
+      expect(await s.usage('acme.own')).toEqual({ bytes: 2, keys: 2 });
+    });
+
     test('a transaction commits when its callback resolves and leaves nothing when it throws', async () => {
       const s = storage();
       const result = await s.transaction(async (tx) => {

@@ -229,6 +229,21 @@ describe('the event loop', () => {
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
     await exited;
 
+    // The same for the conditional writes, the counter, batches and the library's own transaction.
+    const again = spawn(tsx, [join(process.cwd(), 'test', 'dialects', 'sqlite-lock-holder.ts'), file, '1500'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const againExited = new Promise((resolve) => again.once('exit', resolve));
+    await new Promise<void>((resolve) => again.stdout.once('data', () => resolve()));
+    const writes = longestStall(async () => {
+      await scope.increment('n');
+      await scope.set('k', 'compare-and-set', { ifVersion: 1 });
+      await scope.setMany([{ key: 'a', value: '1' }]);
+      await storage.transaction(async (tx) => void (await tx.extension('acme.stall').global.set('t', '1')));
+    });
+    expect(await writes).toBeLessThan(250);
+    expect(await scope.getText('k')).toBe('compare-and-set');
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    await againExited;
+
     for (let i = 0; i < 3000; i++) await scope.set(`r${i}`, `value ${i}`, { encrypt: true });
     const rotating = new ExtensionStorage({ dialect: sqlite(db), encryptionKeys: ['new secret', 'old secret'] });
     let result: { rotated: number } | undefined;

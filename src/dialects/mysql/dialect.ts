@@ -17,6 +17,7 @@ import { binder } from '../shared/binder.js';
 import { atKey, expired, inScope, keyParams, lazy, live, liveAtKey, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toQuotaLimits, toUsage } from '../shared/lifecycle.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
+import { insideTransaction, refuseInsideTransaction } from '../shared/own-transaction.js';
 import {
   atKeyExpected,
   atVersion,
@@ -386,6 +387,7 @@ export function mysql(client: MysqlClient): Dialect {
    * it (the aborted attempt left nothing behind), and wraps driver errors.
    */
   function run<T>(operation: string, body: () => Promise<T>): Promise<T> {
+    refuseInsideTransaction(host, 'mysql', operation);
     return pool.turn(async () => {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -469,7 +471,11 @@ export function mysql(client: MysqlClient): Dialect {
     compiled,
     conditional: compileConditionalStatements(db),
     within: pool.transaction,
-    begin: (body) => pool.turn(() => pool.transaction(body)),
+    begin: (body) => {
+      refuseInsideTransaction(host, 'mysql', 'transaction');
+      return pool.turn(() => pool.transaction(body));
+    },
+    root: host,
   });
 }
 
@@ -492,6 +498,8 @@ interface MysqlSession {
   readonly within: <T>(body: (connection: Connection) => Promise<T>) => Promise<T>;
   /** Runs a `Dialect.transaction` body: a transaction of its own on a lent connection, or a savepoint of the open one. */
   readonly begin: <T>(body: (connection: Connection) => Promise<T>) => Promise<T>;
+  /** The host's pool or connection the dialect was built over, for all its views: see `own-transaction.ts`. */
+  readonly root: object;
 }
 
 /** The view inside the transaction open on `connection`: no retries (the caller's transaction decides), nested transactions as savepoints. */
@@ -654,7 +662,7 @@ function session(context: MysqlSession): Dialect {
       try {
         return await begin(async (connection) => {
           try {
-            return await body(session(transactionSession(context, connection)));
+            return await insideTransaction(context.root, () => body(session(transactionSession(context, connection))));
           } catch (error) {
             thrown = { error };
             throw error;

@@ -22,7 +22,8 @@ export type PgliteClient = PGlite | { readonly $client: PGlite };
  */
 export function pglite(client: PgliteClient): Dialect {
   // PGlite's protocol parser decodes text with a default TextDecoder, which drops a leading U+FEFF.
-  return pgDatabaseDialect('pglite', drizzle({ client: rawClient(client) }) as unknown as AnyPgDatabase, overTransaction, {
+  const raw = rawClient(client);
+  return pgDatabaseDialect('pglite', drizzle({ client: raw }) as unknown as AnyPgDatabase, overTransaction, {
     textDropsBom: true,
     transactionEnded,
   });

@@ -11,6 +11,7 @@ import { ConflictError, DatabaseError, ExtensionStorageError, NotMigratedError, 
 import { atKey, expired, inScope, keyParams, lazy, live, liveAtKey, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toQuotaLimits, toUsage } from '../shared/lifecycle.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
+import { insideTransaction, refuseInsideTransaction } from '../shared/own-transaction.js';
 import {
   atKeyExpected,
   encryptedAfter,
@@ -374,7 +375,7 @@ export function pgDatabaseDialect(
   adopt: (host: unknown) => AnyPgDatabase | null = () => null,
   traits: PgDriverTraits = { textDropsBom: false },
 ): Dialect {
-  return session({ name, db, statements: prepareStatements(db, traits), lifecycle: prepareLifecycleStatements(db), adopt, traits });
+  return session({ name, db, statements: prepareStatements(db, traits), lifecycle: prepareLifecycleStatements(db), adopt, traits, root: db });
 }
 
 /** What one view of the dialect runs on: the database, or a transaction on one of its connections. */
@@ -393,6 +394,8 @@ interface PgSession {
   readonly failed?: { error: ExtensionStorageError | null };
   /** In a transaction's view, where the driver tells: whether that transaction has ended. */
   readonly ended?: () => boolean;
+  /** The database the dialect was built over (the same for its transactions' views): see `own-transaction.ts`. */
+  readonly root: object;
 }
 
 function session(context: PgSession): Dialect {
@@ -408,11 +411,13 @@ function session(context: PgSession): Dialect {
       traits,
       failed: { error: null },
       ended: traits.transactionEnded && (() => traits.transactionEnded!(tx)),
+      root: context.root,
     });
   const { failed, ended } = context;
 
   /** Runs one operation and wraps driver errors; in a transaction, none after one has failed or after its end. */
   async function run<T>(operation: string, body: () => Promise<T>): Promise<T> {
+    if (failed === undefined) refuseInsideTransaction(context.root, name, operation);
     if (ended?.()) throw new ValidationError(`${name}: ${operation}: the transaction it belongs to has ended; nothing was written`);
     if (failed?.error) throw abortedTransaction(name, operation, failed.error);
     try {
@@ -513,13 +518,14 @@ function session(context: PgSession): Dialect {
       run('delete many', async () => (await statements.deleteMany().execute({ ...keyParams(scope, '', now), keys })).length),
 
     transaction: async <T>(body: (tx: Dialect) => Promise<T>) => {
+      if (failed === undefined) refuseInsideTransaction(context.root, name, 'transaction');
       // Errors of `body` pass through as thrown; those of BEGIN / COMMIT / SAVEPOINT are the driver's.
       let thrown: { error: unknown } | null = null;
       try {
         return await db.transaction(async (tx) => {
           const view = over(tx as unknown as AnyPgDatabase) as Dialect & { readonly [FAILED]: { error: ExtensionStorageError | null } };
           try {
-            const result = await body(view);
+            const result = await insideTransaction(context.root, () => body(view));
             // A statement failed and the caller went on: PostgreSQL would turn the COMMIT into a ROLLBACK.
             const failure = view[FAILED].error;
             if (failure) throw abortedTransaction(name, 'commit', failure);

@@ -12,6 +12,7 @@ import { binder, type Binder } from '../shared/binder.js';
 import { atKey, expired, inScope, keyParams, lazy, live, liveAtKey, matchesQuery, QUERY_SHAPES, queryParams, shapeAt, shapeIndex } from '../shared/conditions.js';
 import { expiredAt, inRowSet, quotaRow, recordedQuota, ROW_SET_KINDS, rowSetParams, toQuotaLimits, toUsage } from '../shared/lifecycle.js';
 import { applyMigrations, LEDGER_TABLE, revertMigrations, type MigrationSession } from '../shared/migrator.js';
+import { refuseInsideTransaction } from '../shared/own-transaction.js';
 import {
   atKeyExpected,
   atVersion,
@@ -272,7 +273,10 @@ export function sqlite(client: SqliteClient): Dialect {
   async function run<T>(operation: string, body: () => T, waitForTransaction = true): Promise<T> {
     let deadline = 0;
     for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
-      while (waitForTransaction && state.locked) await state.idle();
+      while (waitForTransaction && state.locked) {
+        refuseInsideTransaction(raw, 'sqlite', operation);
+        await state.idle();
+      }
       try {
         return body();
       } catch (error) {
@@ -376,7 +380,8 @@ export function sqlite(client: SqliteClient): Dialect {
     run,
     writing,
     state,
-    transaction: (body) => state.transaction((begin) => run('begin', begin, false), body),
+    // BEGIN IMMEDIATE takes the write lock: waited for on timers, as a write is (see `writing`).
+    transaction: (body) => state.transaction((begin) => run('begin', () => busyWait.off(begin), false), body),
     inTransaction,
   });
 }
@@ -442,15 +447,15 @@ function session(context: SqliteSession): Dialect {
       ),
 
     insertIfAbsent: (write: RowWrite) =>
-      run('insert', () => unmatched(returned(prepared().insertIfAbsent, writeParams(write, undefined, toBuffer(write.value)), decodeInfo))),
+      writing('insert', () => unmatched(returned(prepared().insertIfAbsent, writeParams(write, undefined, toBuffer(write.value)), decodeInfo))),
 
     replaceIf: (write: RowWrite, expected: Expected) =>
-      run('conditional write', () =>
+      writing('conditional write', () =>
         unmatched(returned(prepared().replaceIf[expected.uuid === null ? 0 : 1]!(), writeParams(write, expected, toBuffer(write.value)), decodeInfo)),
       ),
 
     deleteIf: (scope: Scope, key: string, expected: Expected, now: Date) =>
-      run('conditional delete', () => {
+      writing('conditional delete', () => {
         const params = { ...keyParams(scope, key, now), expectedVersion: expected.version, expectedUuid: expected.uuid };
         const removed = prepared().deleteIf[expected.uuid === null ? 0 : 1]!().run(params).changes > 0;
         if (!removed) state.failures++;
@@ -458,7 +463,7 @@ function session(context: SqliteSession): Dialect {
       }),
 
     increment: (write: CounterWrite) =>
-      run('increment', () => {
+      writing('increment', () => {
         const params = writeParams(write, undefined, toBuffer(write.value));
         params.by = write.by;
         return unmatched(returned(prepared().increment(), params, decodeRow));
@@ -467,7 +472,7 @@ function session(context: SqliteSession): Dialect {
     getMany: (scope: Scope, keys: readonly string[]) => run('get many', () => prepared().getMany().all(keysParams(scope, keys)) as Row[]),
 
     deleteMany: (scope: Scope, keys: readonly string[], now: Date) =>
-      run('delete many', () => prepared().deleteMany().run(keysParams(scope, keys, now)).changes),
+      writing('delete many', () => prepared().deleteMany().run(keysParams(scope, keys, now)).changes),
 
     transaction: <T>(body: (tx: Dialect) => Promise<T>) => {
       const tx = context.inTransaction();

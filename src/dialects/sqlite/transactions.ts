@@ -11,6 +11,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import { ConflictError, DatabaseError, ValidationError } from '../../errors.js';
+import { insideTransaction, refuseInsideTransaction } from '../shared/own-transaction.js';
 
 /** How a view of the dialect runs its statements: `body` is called synchronously when nothing waits. */
 export type Runner = <T>(operation: string, body: () => T) => Promise<T>;
@@ -61,7 +62,10 @@ export class SqliteConnectionState {
    * `COMMIT`. When a host's transaction is already open on the connection, joins it as a savepoint.
    */
   async transaction<T>(begin: (statement: () => void) => Promise<void>, body: () => Promise<T>): Promise<T> {
-    while (this.#gate !== null) await this.#gate;
+    while (this.#gate !== null) {
+      refuseInsideTransaction(this.raw, 'sqlite', 'transaction');
+      await this.#gate;
+    }
     if (this.raw.inTransaction) return this.savepoint(body);
     let open!: () => void;
     this.#gate = new Promise((resolve) => (open = resolve));
@@ -69,7 +73,7 @@ export class SqliteConnectionState {
       await begin(() => this.raw.exec('BEGIN IMMEDIATE'));
       let result: T;
       try {
-        result = await body();
+        result = await insideTransaction(this.raw, body);
       } catch (error) {
         if (this.raw.inTransaction) this.raw.exec('ROLLBACK');
         throw error;
