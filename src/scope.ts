@@ -480,7 +480,8 @@ export class ScopeHandle {
   async list(listOptions?: ListOptions): Promise<Page> {
     const options = validate.options('options', listOptions, LIST_OPTIONS);
     const limit = validate.limit(options.limit ?? DEFAULT_PAGE_SIZE);
-    const filter = await this.#filter(options);
+    const checked = this.#filter(options);
+    const filter = checked instanceof Promise ? await checked : checked;
     const afterKey = options.cursor === undefined || options.cursor === null ? null : decodeCursor(filter, options.cursor);
     const range = listingRange(filter.prefix, afterKey);
     const rows = await this.#context.dialect.list(filter.scope, { category: filter.category, range, now: this.#context.now() }, limit + 1);
@@ -491,18 +492,23 @@ export class ScopeHandle {
 
   /** How many entries `list` with the same filters would return across all pages. */
   async count(filter?: ListFilter): Promise<number> {
-    const context = await this.#filter(validate.options('filter', filter, LIST_FILTER));
+    const checked = this.#filter(validate.options('filter', filter, LIST_FILTER));
+    const context = checked instanceof Promise ? await checked : checked;
     return this.#context.dialect.count(context.scope, { category: context.category, range: listingRange(context.prefix, null), now: this.#context.now() });
   }
 
   /** The listing's scope and filters, after the host's hook allowed `list` there. */
-  async #filter(filter: ListFilter): Promise<CursorContext> {
+  /**
+   * A promise only when the hook answers with one: a listing in a host's synchronous SQLite transaction
+   * must issue its statement before its first `await` (see `#authorize`).
+   */
+  #filter(filter: ListFilter): CursorContext | Promise<CursorContext> {
     const category = validate.category(filter.category);
     const prefix = filter.prefix === undefined ? '' : validate.prefix(filter.prefix);
     const { scope, userId } = this.#resolve();
+    const context: CursorContext = { scope, category, prefix };
     const allowed = this.#authorize('list', scope, userId, [undefined]);
-    if (allowed) await allowed;
-    return { scope, category, prefix };
+    return allowed ? allowed.then(() => context) : context;
   }
 
   /**
