@@ -122,6 +122,24 @@ describe('two processes counting on one WAL file', () => {
 });
 
 describe("the host's synchronous Drizzle transaction", () => {
+  it('list and count run at call time there, like every other operation', async () => {
+    const db = new Database(':memory:');
+    const storage = new ExtensionStorage({ dialect: sqlite(db) });
+    await storage.migrate();
+    await storage.extension('acme.host').global.set('a', '1');
+    let listed: Promise<unknown> | undefined;
+    let counted: Promise<unknown> | undefined;
+    drizzle({ client: db }).transaction((tx) => {
+      const scope = storage.withTransaction(tx).extension('acme.host').global;
+      void scope.set('b', '2');
+      listed = scope.list();
+      counted = scope.count();
+    });
+    expect(((await listed) as { items: { key: string }[] }).items.map((item) => item.key)).toEqual(['a', 'b']);
+    expect(await counted).toBe(2);
+    db.close();
+  });
+
   it('runs each operation at call time; statements after the host committed are refused, never run outside', async () => {
     const db = new Database(':memory:');
     const storage = new ExtensionStorage({ dialect: sqlite(db) });
