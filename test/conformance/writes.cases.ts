@@ -325,6 +325,13 @@ export function writesCases({ name, storage, test, hosts, peer }: SuiteContext):
       expect(await outer.getText('inner')).toBe('1');
       await outer.set('after', '1');
       expect(await s.usage('acme.own')).toEqual({ bytes: 2, keys: 2 });
+      // What the callback scheduled to run after the transaction is not inside it any more.
+      let later!: Promise<unknown>;
+      await s.transaction(async () => {
+        later = new Promise((resolve) => setTimeout(resolve, 30)).then(() => outer.set('later', '1'));
+      });
+      await later;
+      expect(await outer.getText('later')).toBe('1');
     });
 
     test('a transaction commits when its callback resolves and leaves nothing when it throws', async () => {
@@ -355,19 +362,36 @@ export function writesCases({ name, storage, test, hosts, peer }: SuiteContext):
       await rejectsWith(s.transaction(async () => 1, { retries: 101 }), 'VALIDATION');
     });
 
-    test("an operation outside a transaction is not part of it, even while it is open", async () => {
+    test("an operation on the storage itself, started inside its transaction's callback, is never part of it", async () => {
       const s = storage();
       let outside: Promise<unknown> | undefined;
       await s
         .transaction(async (tx) => {
           await tx.extension('acme.writes').global.set('inside', '1');
-          outside = global(s).set('outside', '1');
+          outside = global(s).set('outside', '1').catch((error: unknown) => error);
           await new Promise((resolve) => setTimeout(resolve, 20));
           throw new Error('roll back');
         })
         .catch(() => undefined);
-      await outside;
-      expect((await global(s).getMany(['inside', 'outside'])).map((entry) => entry !== null)).toEqual([false, true]);
+      // Refused (it would wait for the transaction that waits for it), so not written either way.
+      expect(await outside).toMatchObject({ code: 'VALIDATION' });
+      expect((await global(s).getMany(['inside', 'outside'])).map((entry) => entry !== null)).toEqual([false, false]);
+      // Started outside the callback, it is an operation of its own, whatever the transaction does.
+      let release!: () => void;
+      const held = s.transaction(async (tx) => {
+        await tx.extension('acme.writes').global.set('inside', '1');
+        await new Promise<void>((resolve) => (release = resolve));
+        throw new Error('roll back');
+      });
+      // (Another extension: one sharing the transaction's usage row would wait for its lock, or on a
+      // Galera cluster conflict with it at certification.)
+      const beside = s.extension('acme.beside').global.set('beside', '1');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      release();
+      await held.catch(() => undefined);
+      await beside;
+      expect(await global(s).get('inside')).toBeNull();
+      expect(await s.extension('acme.beside').global.getText('beside')).toBe('1');
     });
 
     test('nested transactions are savepoints: an inner one rolls back alone', async () => {

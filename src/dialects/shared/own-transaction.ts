@@ -9,11 +9,27 @@
 import { asyncContext } from '../../async-context.js';
 import { ValidationError } from '../../errors.js';
 
-const inside = asyncContext<object>();
+/** A library transaction of the dialect `connection` stands for; `open` until it has ended. */
+interface Frame {
+  readonly connection: object;
+  open: boolean;
+}
 
-/** Runs `body` marked as inside a library transaction of the dialect `connection` stands for. */
+const inside = asyncContext<Frame>();
+
+/**
+ * Runs `body` marked as inside a library transaction of the dialect `connection` stands for. The mark
+ * lifts when `body` settles: a timer or callback it scheduled that runs later is not inside it.
+ */
 export function insideTransaction<T>(connection: object, body: () => Promise<T>): Promise<T> {
-  return inside === undefined ? body() : inside.run(connection, body);
+  if (inside === undefined) return body();
+  const frame: Frame = { connection, open: true };
+  const close = () => {
+    frame.open = false;
+  };
+  const result = inside.run(frame, body);
+  result.then(close, close);
+  return result;
 }
 
 /**
@@ -21,7 +37,8 @@ export function insideTransaction<T>(connection: object, body: () => Promise<T>)
  * runtime can tell): the operation would wait for that transaction, which waits for the operation.
  */
 export function refuseInsideTransaction(connection: object, name: string, operation: string): void {
-  if (inside?.getStore() === connection) {
+  const frame = inside?.getStore();
+  if (frame !== undefined && frame.connection === connection && frame.open) {
     throw new ValidationError(
       `${name}: ${operation}: called on the storage itself inside its own transaction, where it would wait for that ` +
         `transaction forever: use the transaction's handles (tx.extension(...), tx.transaction(...)); nothing was done`,
