@@ -74,6 +74,37 @@ describe('query plans', () => {
   }, 30_000);
 });
 
+describe('a rollback-journal file read by another process', () => {
+  it('loses no acknowledged write: a commit refused for the reader\'s lock is retried, not dropped', async () => {
+    const file = join(folder, 'journal.db');
+    const db = new Database(file); // the default journal mode: a commit needs every reader gone
+    expect(db.pragma('journal_mode', { simple: true })).toBe('delete');
+    const storage = new ExtensionStorage({ dialect: sqlite(db) });
+    await storage.migrate();
+    const scope = storage.extension('acme.journal').global;
+    const reader = spawn(tsx, [join(process.cwd(), 'test', 'dialects', 'sqlite-reader.ts'), file, '200'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((resolve) => reader.once('exit', resolve));
+    await new Promise<void>((resolve) => reader.stdout.once('data', () => resolve()));
+    const acknowledged: string[] = [];
+    let counted = 0;
+    let running = true;
+    void exited.then(() => (running = false));
+    for (let i = 0; running; i++) {
+      await new Promise((resolve) => setImmediate(resolve)); // a turn of the event loop, as a server has between requests
+      await scope.set(`k${i}`, 'v');
+      acknowledged.push(`k${i}`);
+      if (i % 3 === 0) counted = await scope.increment('n');
+      if (i % 5 === 0) await scope.set(`absent${i}`, 'v', { ifAbsent: true });
+    }
+    expect(acknowledged.length).toBeGreaterThan(20);
+    const entries = await scope.getMany(acknowledged.slice(0, 1000));
+    expect(entries.filter((entry) => entry === null)).toHaveLength(0);
+    expect(await scope.getJSON('n')).toBe(counted);
+    expect(await scope.count({ prefix: 'k' })).toBe(acknowledged.length);
+    db.close();
+  }, 60_000);
+});
+
 describe('two processes on one WAL file', () => {
   it('interleaved writers lose nothing and never see "database is locked"', async () => {
     const file = join(folder, 'shared.db');

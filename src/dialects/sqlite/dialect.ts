@@ -82,6 +82,17 @@ function returned<T>({ statement, bind }: Direct, values: Record<string, unknown
   return row === undefined ? undefined : decode(row);
 }
 
+/**
+ * The row a direct write (`… RETURNING`) returns, decoded, run to its end. `get` stops at the first row
+ * and resets the statement: outside a transaction the commit happens then, and in rollback-journal mode
+ * a commit refused for another process's read lock (SQLITE_BUSY) was lost without an error. Run to the
+ * end, the refusal is thrown, and `writing` retries the whole statement.
+ */
+function written<T>({ statement, bind }: Direct, values: Record<string, unknown>, decode: (row: unknown[]) => T): T | undefined {
+  const row = statement.all(...bind(values))[0];
+  return row === undefined ? undefined : decode(row);
+}
+
 function decodeRow(r: unknown[]): Row {
   const row = decodeInfo(r) as RowInfo & { value: Uint8Array };
   row.value = r[14] as Buffer;
@@ -420,7 +431,7 @@ function session(context: SqliteSession): Dialect {
       run('get', () => returned(prepared().get, keyParams(scope, key), decodeRow)),
 
     upsert: (write: RowWrite) =>
-      writing('upsert', () => returned(prepared().upsert, writeParams(write, undefined, toBuffer(write.value)), decodeInfo)!),
+      writing('upsert', () => written(prepared().upsert, writeParams(write, undefined, toBuffer(write.value)), decodeInfo)!),
 
     delete: (scope: Scope, key: string, now: Date) =>
       writing('delete', () => prepared().delete.run(keyParams(scope, key, now)).changes > 0),
@@ -447,11 +458,11 @@ function session(context: SqliteSession): Dialect {
       ),
 
     insertIfAbsent: (write: RowWrite) =>
-      writing('insert', () => unmatched(returned(prepared().insertIfAbsent, writeParams(write, undefined, toBuffer(write.value)), decodeInfo))),
+      writing('insert', () => unmatched(written(prepared().insertIfAbsent, writeParams(write, undefined, toBuffer(write.value)), decodeInfo))),
 
     replaceIf: (write: RowWrite, expected: Expected) =>
       writing('conditional write', () =>
-        unmatched(returned(prepared().replaceIf[expected.uuid === null ? 0 : 1]!(), writeParams(write, expected, toBuffer(write.value)), decodeInfo)),
+        unmatched(written(prepared().replaceIf[expected.uuid === null ? 0 : 1]!(), writeParams(write, expected, toBuffer(write.value)), decodeInfo)),
       ),
 
     deleteIf: (scope: Scope, key: string, expected: Expected, now: Date) =>
@@ -466,7 +477,7 @@ function session(context: SqliteSession): Dialect {
       writing('increment', () => {
         const params = writeParams(write, undefined, toBuffer(write.value));
         params.by = write.by;
-        return unmatched(returned(prepared().increment(), params, decodeRow));
+        return unmatched(written(prepared().increment(), params, decodeRow));
       }),
 
     getMany: (scope: Scope, keys: readonly string[]) => run('get many', () => prepared().getMany().all(keysParams(scope, keys)) as Row[]),
