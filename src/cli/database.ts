@@ -52,6 +52,13 @@ export function parseDatabaseUrl(input: string | undefined): DatabaseTarget {
     throw new UsageError(`--db: not a valid ${scheme}:// URL`);
   }
   if (url.hostname === '') throw new UsageError(`--db: the ${scheme}:// URL has no host`);
+  for (const part of [url.username, url.password]) {
+    try {
+      decodeURIComponent(part);
+    } catch {
+      throw new UsageError('--db: the user name or password is not valid percent-encoding (write a "%" in it as %25)');
+    }
+  }
   return { kind: known.kind, url, host: url.hostname, port: url.port === '' ? known.port : Number(url.port) };
 }
 

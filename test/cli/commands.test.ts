@@ -232,6 +232,7 @@ describe('CLI command line', () => {
     [['stats'], 'extension-storage stats: --db <url> is required (postgres://…, mysql://…, sqlite:./app.db or a file path)'],
     [['stats', '--db', 'redis://h/0'], 'extension-storage stats: --db: unsupported scheme "redis://" (expected postgres://, postgresql://, mysql://, mariadb://, sqlite: or a file path)'],
     [['stats', '--db', 'postgres://u:pw@host:99999/db'], 'extension-storage stats: --db: not a valid postgres:// URL'],
+    [['migrate', '--db', 'postgres://app:50%off@127.0.0.1:1/app'], 'extension-storage migrate: --db: the user name or password is not valid percent-encoding (write a "%" in it as %25)'],
     [['stats', '--db', 'mysql:///db'], 'extension-storage stats: --db: the mysql:// URL has no host'],
     [['rotate-keys', '--db', db, '--batch-size', '0'], 'extension-storage rotate-keys: --batch-size expected an integer in 1..10000, got "0"'],
     [['purge-extension', '--db', db], 'extension-storage purge-extension: expected <id> (see extension-storage purge-extension --help)'],
