@@ -2,7 +2,7 @@
  * Every command of the CLI, run as a child process against SQLite, PostgreSQL and MariaDB: output on
  * the right stream, exit codes, and what it did to the database.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -122,6 +122,11 @@ describe.each(['sqlite', 'postgres', 'mysql'] as const)('CLI on %s', (name) => {
     const decrypted = await cli(['export', '--db', db.url, '--decrypt', '--extension', 'acme.alpha'], { env: { EXTENSION_STORAGE_KEYS: OLD } });
     expect(decrypted.code).toBe(0);
     expect(byKey(jsonLines(decrypted.stdout)).token).toMatchObject({ decrypted: true, value: Buffer.from('hunter2').toString('base64') });
+    // A failed export leaves the file it was to replace as it was, and no partial file beside it.
+    const wrongKey = await cli(['export', '--db', db.url, '--decrypt', '--out', file], { env: { EXTENSION_STORAGE_KEYS: NEW } });
+    expect(wrongKey.code).toBe(1);
+    expect(readJsonLines(file).map((line) => line.key)).toEqual(['note']);
+    expect(readdirSync(folder).filter((name) => name.includes('.partial-'))).toEqual([]);
     const noKeys = await cli(['export', '--db', db.url, '--decrypt']);
     expect(noKeys.code).toBe(1);
     expect(noKeys.stderr).toBe('extension-storage export: export --decrypt needs the encryption keys: set EXTENSION_STORAGE_KEYS to the key, or to a JSON list of keys (current first)\n');

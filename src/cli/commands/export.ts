@@ -4,6 +4,7 @@
  * @module
  */
 import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -47,19 +48,29 @@ export const exportCommand: Command = {
         decrypt,
       });
       const total = (await session.storage.stats(extensionId === undefined ? {} : { extensionId })).reduce((sum, row) => sum + row.rows, 0);
-      const out = file === undefined ? io.stdout : await openOutput(file);
+      // A file is written beside its path and renamed once complete: a failed export never leaves a
+      // partial file there, nor destroys the backup it was to replace.
+      const partial = file === undefined ? undefined : `${file}.partial-${process.pid}`;
+      const out = partial === undefined ? io.stdout : await openOutput(partial, file!);
       const display = await progress(io, 'export', 'entries', total);
       let written = 0;
+      let complete = false;
       try {
         for await (const entry of entries) {
           await write(out, entryLine(entry));
           display.update(++written);
         }
+        complete = true;
       } finally {
         display.stop();
-        if (out !== io.stdout) {
+        if (partial !== undefined) {
           out.end();
-          await finished(out);
+          try {
+            await finished(out);
+            if (complete) await rename(partial, file!);
+          } finally {
+            await rm(partial, { force: true });
+          }
         }
       }
       say(io, `export: ${written} entries written to ${file ?? 'stdout'}`);
@@ -70,8 +81,8 @@ export const exportCommand: Command = {
   },
 };
 
-async function openOutput(file: string): Promise<Writable> {
-  const out = createWriteStream(file);
+async function openOutput(path: string, file: string): Promise<Writable> {
+  const out = createWriteStream(path);
   try {
     await once(out, 'open');
   } catch (error) {
