@@ -36,7 +36,10 @@ function sessionOf(cookieHeader: string | null | undefined) {
 }
 
 function same(a: string, b: string): boolean {
-  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+  // Compared as bytes: two strings of one length in characters may differ in bytes (non-ASCII).
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 const storage = new ExtensionStorage({ dialect: sqlite(new Database(':memory:')) });

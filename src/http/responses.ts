@@ -134,7 +134,8 @@ function clientStatus(error: ExtensionStorageError, context: ErrorContext): numb
     case 'UNAUTHENTICATED':
       return 401;
     case 'FORBIDDEN':
-      return 403;
+      // With a cause, the authorize hook threw (its service down, say): the host's failure, not a refusal.
+      return error.cause === undefined ? 403 : undefined;
     case 'VALUE_TOO_LARGE':
     case 'QUOTA_EXCEEDED':
       return 413;

@@ -59,6 +59,8 @@ it('logs in, refuses a write without the CSRF token, and stores and reads with i
     });
   expect((await put({ cookie: alice.cookie })).status).toBe(403);
   expect((await put({ cookie: alice.cookie, 'x-csrf-token': 'forged' })).status).toBe(403);
+  // As many characters as the real token, more bytes: refused like any forgery, never a 503.
+  expect((await put({ cookie: alice.cookie, 'x-csrf-token': 'é'.repeat(alice.csrf.length) })).status).toBe(403);
   const bob = await login('bob', 'builder');
   // Bob's token with Alice's session: the token must be the one issued with this session.
   expect((await put({ cookie: alice.cookie.replace(/csrf=[^;]+/, `csrf=${bob.csrf}`), 'x-csrf-token': bob.csrf })).status).toBe(403);

@@ -423,6 +423,16 @@ describe('limits, quotas, authorization, verification and failures', () => {
     const server = await start({}, { authenticate: () => { throw new Error('session store down'); } });
     const body = await expectError(await get(server, 'global/a'), 503, 'UNAVAILABLE');
     expect(body.message).not.toContain('session');
+    // The storage's authorize hook too: its outage is not a refusal, and the host's logs hear of it.
+    const authorizing = await start({
+      authorize: () => {
+        throw new Error('permission service down');
+      },
+    });
+    const refused = await expectError(await get(authorizing, 'resources/chart/1/a'), 503, 'UNAVAILABLE');
+    expect(refused.message).not.toContain('permission');
+    expect(authorizing.internalErrors).toHaveLength(1);
+    expect(authorizing.internalErrors[0]).toMatchObject({ code: 'FORBIDDEN', cause: { message: 'permission service down' } });
   });
 
   it('a client that aborts its upload leaves the store as it was and the server serving', async () => {
