@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ExtensionStorage, type ExtensionStorageOptions, type StandardSchemaV1 } from '../../src/index.js';
+import { ExtensionStorage, type ExportedEntry, type ExtensionStorageOptions, type StandardSchemaV1 } from '../../src/index.js';
 import { sqlite } from '../../src/dialects/sqlite/index.js';
 import { Fernet } from '../../src/crypto/index.js';
 
@@ -184,5 +184,28 @@ describe('second tryout: expiry, quotas and host functions', () => {
       message: expect.stringContaining('the 3 entries before that batch were imported'),
     });
     expect(await storage.usage('acme.i')).toEqual({ bytes: 3, keys: 3 });
+  });
+});
+
+describe('third tryout: what an import may claim of an encrypted entry', () => {
+  it('an encrypted entry must hold a Fernet token, and its size must be one its token can hold', async () => {
+    const source = await open({ encryptionKeys: 'k' });
+    await source.extension('acme.t').global.set('secret', 'twelve bytes', { encrypt: true });
+    const exported: ExportedEntry[] = [];
+    for await (const one of source.exportEntries()) exported.push(one);
+    const [entry] = exported;
+    expect(entry).toMatchObject({ encrypted: true, size: 12 });
+    const target = await open({ encryptionKeys: 'k' });
+    for (const size of [16, 17, 1000, 16 * 1024 * 1024 - 1]) {
+      await expect(target.importEntries([{ ...entry!, size }])).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('"size" expected the plaintext length its token can hold (0..15)') });
+    }
+    await expect(target.importEntries([{ ...entry!, value: new TextEncoder().encode('not a token') }])).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringContaining('"value" expected a Fernet token'),
+    });
+    expect(await target.usage('acme.t')).toEqual({ bytes: 0, keys: 0 });
+    expect(await target.importEntries([entry!])).toEqual({ inserted: 1, replaced: 0, skipped: 0 });
+    expect(await target.extension('acme.t').global.getText('secret')).toBe('twelve bytes');
+    expect(await target.usage('acme.t')).toEqual({ bytes: 12, keys: 1 });
   });
 });
