@@ -186,6 +186,31 @@ export function galeraProofs(nodes: readonly GaleraNode[] | undefined, mysqlUrl:
       expect(misses).toEqual([]);
     }, 60_000);
 
+    it("a host's transaction on node 1 right after a write through node 2 waits for it instead of being aborted by it, 1,000 times", async () => {
+      // Without a causal wait, the host's statement would lock the row before node 1 applied node 2's
+      // write of it; the write set, arriving next, brute-force aborts the host's whole transaction.
+      const host = cluster.nodes[0]!;
+      const writer = new ExtensionStorage({ dialect: mysql(cluster.nodes[1]!) }).extension('acme.host-causal').global;
+      const library = new ExtensionStorage({ dialect: mysql(host) });
+      const failures: string[] = [];
+      for (let i = 0; i < 1000; i++) {
+        await writer.set('counter', String(i));
+        const connection = await host.getConnection();
+        try {
+          await connection.beginTransaction();
+          const sum = await library.withTransaction(connection).extension('acme.host-causal').global.increment('counter');
+          await connection.commit();
+          if (sum !== i + 1) failures.push(`${i}: read ${sum - 1}`);
+        } catch (error) {
+          await connection.rollback().catch(() => undefined);
+          failures.push(`${i}: ${(error as Error).message}`);
+        } finally {
+          connection.release();
+        }
+      }
+      expect(failures).toEqual([]);
+    }, 120_000);
+
     it('three host processes, one per node, lose nothing and read what the others wrote', async () => {
       const writers = 3;
       const perWriter = 100;

@@ -679,7 +679,7 @@ function session(context: MysqlSession): Dialect {
       if (connection === null) {
         throw new ValidationError('"withTransaction" expected a Drizzle transaction, or a mysql2 connection with a transaction open');
       }
-      return session(transactionSession(context, connection));
+      return session(transactionSession(context, galera.causal(connection)));
     },
     usage: (extensionId: string) =>
       run('read usage', async () => {

@@ -39,6 +39,12 @@ export interface GaleraAware {
   isGalera(): Promise<boolean>;
   /** How many attempts an operation aborted by a conflict gets: `single` unless on a cluster. */
   attempts(single: number): number;
+  /**
+   * The host's connection, its transaction open, with the library's statements on it causal: a
+   * statement that touched a row before its node applied another node's committed write of that row
+   * would be brute-force aborted when the write arrives, failing the host's whole transaction.
+   */
+  causal(connection: Connection): Connection;
 }
 
 /**
@@ -106,7 +112,12 @@ export function galeraAware(client: Pool | Connection): GaleraAware {
     });
   }
 
-  return { client: forward(client), isGalera, attempts: (single) => (known === true ? CLUSTER_ATTEMPTS : single) };
+  return {
+    client: forward(client),
+    isGalera,
+    attempts: (single) => (known === true ? CLUSTER_ATTEMPTS : single),
+    causal: (connection) => forward(connection),
+  };
 }
 
 /**
