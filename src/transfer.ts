@@ -12,6 +12,7 @@ import * as validate from './validation.js';
 import { EXPORTED_ENTRY, EXPORT_OPTIONS, IMPORT_OPTIONS } from './option-names.js';
 import { ownedBytes } from './bytes.js';
 import { quotaRefusal } from './quota.js';
+import { plaintextSizes } from './crypto/token.js';
 
 /**
  * One entry as an export gives it and an import takes it: the entry, its scope and its stored value.
@@ -304,8 +305,8 @@ function toImportedRow(context: StorageContext, input: ExportedEntry): ImportedR
   }
   if (!plain) {
     // Usage and quotas count the plaintext: a token's length bounds it, so an entry cannot claim another.
-    const sizes = tokenPlaintextSizes(entry.value);
-    if (sizes === null) throw new ValidationError('"value" expected a Fernet token (the entry is encrypted), got bytes of another shape');
+    const sizes = plaintextSizes(entry.value);
+    if (sizes === undefined) throw new ValidationError('"value" expected a Fernet token (the entry is encrypted), got bytes of another shape');
     if (size < sizes[0] || size > sizes[1]) {
       throw new ValidationError(`"size" expected the plaintext length its token can hold (${sizes[0]}..${sizes[1]}), got ${size}`);
     }
@@ -339,23 +340,6 @@ function toImportedRow(context: StorageContext, input: ExportedEntry): ImportedR
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** A Fernet token's text: base64url with padding, starting with the version byte 0x80 ("gA"). */
-const TOKEN = /^gA[A-Za-z0-9_-]*={0,2}$/;
-
-/**
- * The plaintext lengths a Fernet token (its ASCII bytes) can hold, `[least, most]`, from its length
- * alone: version (1), timestamp (8), IV (16), ciphertext (16 × n, PKCS #7 padding of 1..16 bytes),
- * HMAC (32), base64url-encoded. `null` when the bytes cannot be a token.
- */
-function tokenPlaintextSizes(value: Uint8Array): [number, number] | null {
-  const text = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1');
-  if (text.length % 4 !== 0 || !TOKEN.test(text)) return null;
-  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  const ciphertext = (text.length / 4) * 3 - padding - 57;
-  if (ciphertext < 16 || ciphertext % 16 !== 0) return null;
-  return [ciphertext - 16, ciphertext - 1];
-}
 
 function uuid(input: unknown): string {
   if (typeof input !== 'string' || !UUID.test(input)) throw new ValidationError('"uuid" expected a lowercase UUID');

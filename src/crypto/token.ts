@@ -70,6 +70,15 @@ export function parseToken(token: string | Uint8Array): RawToken | undefined {
   };
 }
 
+/**
+ * The plaintext lengths a token can hold, `[least, most]`, from its ciphertext's length alone (PKCS #7
+ * pads 1..16 bytes), or `undefined` when the bytes are not a well-formed token. Nothing is decrypted.
+ */
+export function plaintextSizes(token: Uint8Array): readonly [number, number] | undefined {
+  const raw = parseToken(token);
+  return raw && [raw.ciphertext.length - 16, raw.ciphertext.length - 1];
+}
+
 /** Whether the token is within `ttl` of `now` and not more than 60 s ahead of it. */
 export function isFresh(raw: RawToken, time: TimeCheck): boolean {
   return raw.timestamp + time.ttl >= time.now && raw.timestamp <= time.now + MAX_CLOCK_SKEW;

@@ -1,6 +1,7 @@
 /** The fernet/spec acceptance vectors (test/fixtures/fernet-spec), on both backends. */
 import { describe, expect, it } from 'vitest';
 import { Fernet } from '../../src/crypto/index.js';
+import { plaintextSizes } from '../../src/crypto/token.js';
 import generate from '../fixtures/fernet-spec/generate.json' with { type: 'json' };
 import invalid from '../fixtures/fernet-spec/invalid.json' with { type: 'json' };
 import verify from '../fixtures/fernet-spec/verify.json' with { type: 'json' };
@@ -35,5 +36,29 @@ describe.each(BACKENDS)('spec vectors, %s backend', (backend) => {
   it.each(invalid)('invalid: $desc', (vector) => {
     const fernet = new Fernet(vector.secret, { backend });
     expectInvalidToken(() => fernet.decrypt(vector.token, { ttl: vector.ttl_sec, now: unixSeconds(vector.now) }));
+  });
+});
+
+describe('plaintextSizes', () => {
+  const ascii = (text: string) => new TextEncoder().encode(text);
+
+  it('bounds the plaintext of every published token, and of tokens of every length up to 64 bytes', () => {
+    for (const vector of [...generate, ...verify]) {
+      const [least, most] = plaintextSizes(ascii(vector.token))!;
+      expect(utf8.encode(vector.src).length).toBeGreaterThanOrEqual(least);
+      expect(utf8.encode(vector.src).length).toBeLessThanOrEqual(most);
+    }
+    const fernet = new Fernet(Fernet.generateKey());
+    for (let length = 0; length <= 64; length++) {
+      const [least, most] = plaintextSizes(ascii(fernet.encrypt(new Uint8Array(length))))!;
+      expect([least <= length, length <= most, most - least]).toEqual([true, true, 15]);
+    }
+  });
+
+  it('is undefined for bytes that are not a token', () => {
+    const token = ascii(generate[0]!.token);
+    for (const bytes of [new Uint8Array(0), ascii('not a token'), token.subarray(0, token.length - 4), ascii(`x${generate[0]!.token.slice(1)}`)]) {
+      expect(plaintextSizes(bytes)).toBeUndefined();
+    }
   });
 });
