@@ -3,10 +3,9 @@
  * process against SQLite, PostgreSQL and MariaDB: --dry-run prints the counts and changes nothing, a
  * real run removes exactly those rows, and SIGINT stops between batches, a second run finishing.
  */
-import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { cli, freshDatabase, removeTempFolders, startCli, type DialectName, type TestDatabase } from './helpers.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli, freshDatabase, freshDatabaseEachTest, removeTempFolders, startCli, tableRows, type TestDatabase } from './helpers.js';
 
-const servers: Record<DialectName, string | undefined | null> = { sqlite: null, postgres: inject('pgUrl'), mysql: inject('mysqlUrl') };
 const DASHBOARD = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
 afterAll(removeTempFolders);
 
@@ -26,14 +25,6 @@ async function seed(db: TestDatabase): Promise<void> {
   }
 }
 
-/** The cells of the rows of the table in `text`, header row included. */
-function tableRows(text: string): string[][] {
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith('│'))
-    .map((line) => line.split('│').slice(1, -1).map((cell) => cell.trim()));
-}
-
 /** Every entry, exported: what a dry run must leave as it was. */
 async function snapshot(db: TestDatabase): Promise<string> {
   const out = await cli(['export', '--db', db.url]);
@@ -42,15 +33,7 @@ async function snapshot(db: TestDatabase): Promise<string> {
 }
 
 describe.each(['sqlite', 'postgres', 'mysql'] as const)('CLI cleanup on %s', (name) => {
-  const server = servers[name];
-  let db: TestDatabase;
-  beforeEach(async () => {
-    if (server !== undefined) db = await freshDatabase(name, server ?? undefined);
-  }, 60_000);
-  afterEach(async () => {
-    await db?.close();
-  });
-  const test = server === undefined ? it.skip : it;
+  const { db, test } = freshDatabaseEachTest(name);
 
   test('--dry-run prints per extension and scope what would go, and changes nothing', async () => {
     await seed(db);

@@ -5,14 +5,13 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { byKey, expectPrimaryKeyOrder, inScopedKeyOrder } from '../conformance/export-order.js';
 import { ExtensionStorage } from '../../src/index.js';
-import { cli, freshDatabase, jsonLines, readJsonLines, removeTempFolders, type DialectName, type TestDatabase } from './helpers.js';
+import { cli, freshDatabaseEachTest, jsonLines, readJsonLines, removeTempFolders, servers, tableRows, type TestDatabase } from './helpers.js';
 
 const OLD = 'old cli secret';
 const NEW = 'new cli secret';
-const servers: Record<DialectName, string | undefined | null> = { sqlite: null, postgres: inject('pgUrl'), mysql: inject('mysqlUrl') };
 const folder = mkdtempSync(join(tmpdir(), 'extension-storage-cli-files-'));
 afterAll(() => {
   rmSync(folder, { recursive: true, force: true });
@@ -31,24 +30,8 @@ async function seed(db: TestDatabase): Promise<void> {
   await limited.extension('acme.beta').global.set('note', 'hello');
 }
 
-/** The cells of the rows of the tables in `text`, header rows included. */
-function tableRows(text: string): string[][] {
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith('│'))
-    .map((line) => line.split('│').slice(1, -1).map((cell) => cell.trim()));
-}
-
 describe.each(['sqlite', 'postgres', 'mysql'] as const)('CLI on %s', (name) => {
-  const server = servers[name];
-  let db: TestDatabase;
-  beforeEach(async () => {
-    if (server !== undefined) db = await freshDatabase(name, server ?? undefined);
-  }, 60_000);
-  afterEach(async () => {
-    await db?.close();
-  });
-  const test = server === undefined ? it.skip : it;
+  const { db, test } = freshDatabaseEachTest(name);
 
   test('migrate creates the table, is idempotent; migrate --down needs --yes without a terminal', async () => {
     const first = await cli(['migrate', '--db', db.url]);

@@ -13,6 +13,7 @@ import { ExtensionStorage, type Dialect, type EncryptionKey } from '../../src/in
 import { mysql } from '../../src/dialects/mysql/index.js';
 import { postgres } from '../../src/dialects/postgres/index.js';
 import { sqlite } from '../../src/dialects/sqlite/index.js';
+import { afterEach, beforeEach, inject, it } from 'vitest';
 import { createTempDatabase } from '../setup/databases.js';
 
 export const CLI = join(process.cwd(), 'src', 'cli', 'main.ts');
@@ -65,6 +66,48 @@ export interface TestDatabase {
 }
 
 export type DialectName = 'sqlite' | 'postgres' | 'mysql';
+
+/** Each dialect's test server URL: `null` for SQLite (it needs none), `undefined` when the setup has none. */
+export const servers: Record<DialectName, string | undefined | null> = { sqlite: null, postgres: inject('pgUrl'), mysql: inject('mysqlUrl') };
+
+/**
+ * A fresh database of `name` for each test of the calling `describe` (closed after it), as `db`, which
+ * always reads the current test's; `test` is `it`, or `it.skip` when the dialect's server is missing.
+ */
+export function freshDatabaseEachTest(name: DialectName): { db: TestDatabase; test: typeof it | typeof it.skip } {
+  const server = servers[name];
+  let current: TestDatabase | undefined;
+  beforeEach(async () => {
+    if (server !== undefined) current = await freshDatabase(name, server ?? undefined);
+  }, 60_000);
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  const now = (): TestDatabase => {
+    if (current === undefined) throw new Error('the database exists only inside a test');
+    return current;
+  };
+  const db: TestDatabase = {
+    get url() {
+      return now().url;
+    },
+    get dialect() {
+      return now().dialect;
+    },
+    storage: (keys) => now().storage(keys),
+    close: () => now().close(),
+  };
+  return { db, test: server === undefined ? it.skip : it };
+}
+
+/** The cells of the rows of the tables in a CLI's output, header rows included. */
+export function tableRows(text: string): string[][] {
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('│'))
+    .map((line) => line.split('│').slice(1, -1).map((cell) => cell.trim()));
+}
 
 const folders: string[] = [];
 
