@@ -4,6 +4,8 @@
  * @module
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ValidationError } from '../errors.js';
+import * as validate from '../validation.js';
 import { UsageError } from './errors.js';
 
 /** An option as `parseArgs` declares it, with its help text. */
@@ -43,7 +45,7 @@ export interface ParsedArgs {
 
 /**
  * Parses `args` (after the command name) against the common options and `options`.
- * @throws UsageError for an unknown option, a missing value or an extra argument.
+ * @throws UsageError for an unknown option, a missing value, an option given twice or an extra argument.
  */
 export function parseCommandArgs(command: string, args: readonly string[], options: Readonly<Record<string, OptionSpec>>, maxPositionals: number): ParsedArgs {
   const config: ParseArgsConfig['options'] = {};
@@ -53,9 +55,16 @@ export function parseCommandArgs(command: string, args: readonly string[], optio
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...args], options: config, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args: [...args], options: config, strict: true, allowPositionals: true, tokens: true });
   } catch (error) {
     throw new UsageError(`${describeParseError(error)} (see extension-storage ${command} --help)`);
+  }
+  // parseArgs keeps the last of a repeated option; two `--db` are more likely a mistake than a choice.
+  const seen = new Set<string>();
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== 'option') continue;
+    if (seen.has(token.name)) throw new UsageError(`option --${token.name} given twice (see extension-storage ${command} --help)`);
+    seen.add(token.name);
   }
   if (parsed.positionals.length > maxPositionals) {
     throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxPositionals])} (see extension-storage ${command} --help)`);
@@ -97,4 +106,16 @@ export function integerOption(args: ParsedArgs, name: string, min: number, max: 
     throw new UsageError(`--${name} expected an integer in ${min}..${max}, got ${JSON.stringify(value)}`);
   }
   return number;
+}
+
+/** `--extension`: an extension id, checked before the command connects. */
+export function extensionOption(args: ParsedArgs): string | undefined {
+  const value = stringOption(args, 'extension');
+  if (value === undefined) return undefined;
+  try {
+    return validate.extensionId(value);
+  } catch (error) {
+    if (error instanceof ValidationError) throw new UsageError(`--extension: ${error.message}`);
+    throw error;
+  }
 }

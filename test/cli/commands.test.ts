@@ -233,6 +233,9 @@ describe('CLI command line', () => {
     [['import', '--db', db, '--on-conflict', 'merge'], 'extension-storage import: --on-conflict expected one of fail, skip, overwrite, got "merge"'],
     [['stats', '--db', db, '--key-binding', 'row'], 'extension-storage stats: --key-binding expected one of scope, none, got "row"'],
     [['stats', '--db', db, '--keys-env', 'NOT-A-NAME'], 'extension-storage stats: --keys-env expected an environment variable name, got "NOT-A-NAME"'],
+    [['stats', '--db', db, '--db', 'postgres://h/other'], 'extension-storage stats: option --db given twice (see extension-storage stats --help)'],
+    [['stats', '--db', db, '--extension', 'Acme'], 'extension-storage stats: --extension: "extensionId" expected "publisher.name": dot-separated lowercase letters, digits and "-", at most 255 characters, got "Acme"'],
+    [['export', '--db', 'postgres://h:1/unreachable', '--extension', 'acme'], 'extension-storage export: --extension: "extensionId" expected "publisher.name": dot-separated lowercase letters, digits and "-", at most 255 characters, got "acme"'],
   ])('%j: one line, exit code 2', async (args, message) => {
     const result = await cli(args);
     expect(result).toMatchObject({ code: 2, stdout: '', stderr: `${message}\n` });

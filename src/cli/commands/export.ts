@@ -8,7 +8,7 @@ import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { integerOption, stringOption } from '../args.js';
+import { extensionOption, integerOption, stringOption } from '../args.js';
 import { CliError } from '../errors.js';
 import { say, write } from '../io.js';
 import { entryLine } from '../jsonl.js';
@@ -36,7 +36,7 @@ export const exportCommand: Command = {
     'batch-size': { type: 'string', value: 'N', description: 'rows per batch, 1..10000 (default 500)' },
   },
   async run({ args, io, open }) {
-    const extensionId = stringOption(args, 'extension');
+    const extensionId = extensionOption(args);
     const file = stringOption(args, 'out');
     const decrypt = args.values.decrypt === true;
     const batchSize = integerOption(args, 'batch-size', 1, 10_000);

@@ -4,7 +4,7 @@
  * @module
  */
 import type { ScopeStats } from '../../stats.js';
-import { stringOption } from '../args.js';
+import { extensionOption } from '../args.js';
 import { print } from '../io.js';
 import { quotaTable, scopeTable, type QuotaUse } from '../tables.js';
 import type { Command } from './command.js';
@@ -26,7 +26,7 @@ export const statsCommand: Command = {
     json: { type: 'boolean', description: 'print JSON instead of tables' },
   },
   async run({ args, io, open }) {
-    const extensionId = stringOption(args, 'extension');
+    const extensionId = extensionOption(args);
     const session = await open();
     let scopes: ScopeStats[];
     const quotas: QuotaUse[] = [];
