@@ -15,6 +15,7 @@ import {
   bodyLimit,
   checkBodyHeaders,
   isEnvelope,
+  matchHits,
   noneMatchHits,
   parseCondition,
   parseEnvelope,
@@ -121,10 +122,18 @@ function scopeHandle(ext: ExtensionHandle, scope: ScopeRoute): ScopeHandle {
 
 const HEADER_SAFE = /^[\t\x20-\x7e]*$/;
 
-/** `GET …/{key}`: the raw bytes with their type, `ETag` and `Last-Modified`; 304 when `If-None-Match` names it. */
+/**
+ * `GET …/{key}`: the raw bytes with their type, `ETag` and `Last-Modified`; 304 when `If-None-Match`
+ * names it, 412 when `If-Match` names another entry or version.
+ */
 async function read(scope: ScopeHandle, key: string, request: Request, url: URL): Promise<Answer> {
   refuseQuery(url.searchParams);
   const entry = await scope.get(key);
+  const ifMatch = request.headers.get('if-match');
+  // RFC 9110 §13.1.1: a false If-Match is 412 for a read too (and it is false when there is no entry).
+  if (ifMatch !== null && (entry === null || !matchHits(ifMatch, entityTag(entry)))) {
+    throw new HttpError(412, 'PRECONDITION_FAILED', '"If-Match": the entry is not the one tagged');
+  }
   if (entry === null) throw notFound();
   const tag = entityTag(entry);
   const headers = baseHeaders();

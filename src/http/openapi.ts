@@ -73,7 +73,10 @@ function entryOperations(scope: string): Record<string, unknown> {
     get: {
       operationId: `get${scope}`,
       summary: 'The value, as raw bytes with its value type',
-      parameters: [{ name: 'If-None-Match', in: 'header', required: false, description: 'ETags; 304 when one names the entry as it is', schema: { type: 'string' } }],
+      parameters: [
+        { name: 'If-None-Match', in: 'header', required: false, description: 'ETags; 304 when one names the entry as it is', schema: { type: 'string' } },
+        { name: 'If-Match', in: 'header', required: false, description: 'ETags, or `*`; 412 when none names the entry as it is', schema: { type: 'string' } },
+      ],
       responses: {
         200: {
           description: 'The value; `Cache-Control: no-store` when encrypted',
@@ -81,7 +84,7 @@ function entryOperations(scope: string): Record<string, unknown> {
           content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
         },
         304: { description: 'The entry is the one `If-None-Match` names', headers: etagHeader },
-        ...errors(400, 401, 403, 404, 503),
+        ...errors(400, 401, 403, 404, 412, 503),
       },
     },
     put: {

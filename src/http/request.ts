@@ -227,6 +227,11 @@ export function parseCondition(headers: Headers, method: 'PUT' | 'DELETE'): Http
   return { kind: 'match', etag: ENTITY_TAG.exec(tag)?.[1] ?? null };
 }
 
+/** Whether `If-Match` on a read names the entity tag `etag`: `*`, or one of a list, compared strongly (RFC 9110 §13.1.1). */
+export function matchHits(header: string, etag: string): boolean {
+  return header.trim() === '*' || header.split(',').some((part) => part.trim() === etag);
+}
+
 /** Whether `If-None-Match` names the entity tag `etag` (weak comparison, as RFC 9110 has it for GET). */
 export function noneMatchHits(header: string, etag: string): boolean {
   if (header.trim() === '*') return true;

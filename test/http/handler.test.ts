@@ -125,6 +125,17 @@ describe('routes and scopes', () => {
     await expectError(await put(server, 'resources/Bad Type/1/state', { value: 's' }), 400, 'VALIDATION');
   });
 
+  it('GET with If-Match answers only for the entry tagged (or any, for *): 412 otherwise, and for a missing key', async () => {
+    const first = (await (await put(server, 'global/read-if', { value: '1' })).json()) as { etag: string };
+    const current = ((await (await put(server, 'global/read-if', { value: '2' })).json()) as { etag: string }).etag;
+    expect(await (await get(server, 'global/read-if', { 'if-match': current })).text()).toBe('2');
+    expect((await get(server, 'global/read-if', { 'if-match': `${first.etag}, ${current}` })).status).toBe(200);
+    expect((await get(server, 'global/read-if', { 'if-match': '*' })).status).toBe(200);
+    await expectError(await get(server, 'global/read-if', { 'if-match': first.etag }), 412, 'PRECONDITION_FAILED');
+    await expectError(await get(server, 'global/read-if', { 'if-match': `W/${current}` }), 412, 'PRECONDITION_FAILED');
+    await expectError(await get(server, 'global/never-written', { 'if-match': '*' }), 412, 'PRECONDITION_FAILED');
+  });
+
   it('DELETE is 204, then 404; If-Match deletes only the entry tagged', async () => {
     const info = (await (await put(server, 'global/gone', { value: '1' })).json()) as { etag: string };
     await put(server, 'global/gone', { value: '2' });

@@ -78,6 +78,11 @@ describe('openApiDocument', () => {
           401: (path) => anonymous(path),
           403: (path) => request(path, { headers: { 'x-user': FORBIDDEN_USER } }),
           404: (path) => request(`${path}-missing`),
+          412: async (path) => {
+            const stale = await seed(server.origin, path);
+            await seed(server.origin, path);
+            return request(path, { headers: { 'if-match': stale } });
+          },
           503: (path) => request(path, {}, broken.origin),
         },
         put: {
@@ -141,6 +146,6 @@ describe('openApiDocument', () => {
         }
       }
     }
-    expect(checked).toBe(3 * (5 + 7 + 10 + 7) + 1);
+    expect(checked).toBe(3 * (5 + 8 + 10 + 7) + 1);
   });
 });
