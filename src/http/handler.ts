@@ -9,6 +9,7 @@ import type { ExtensionHandle } from '../extension.js';
 import type { ScopeHandle } from '../scope.js';
 import type { ExtensionStorage } from '../storage.js';
 import type { User } from '../types.js';
+import * as validate from '../validation.js';
 import { setExpiry, type SetOptionsDraft } from './expiry.js';
 import { openApiDocument } from './openapi.js';
 import {
@@ -85,7 +86,16 @@ export function createStorageHandler(storage: ExtensionStorage, options: Storage
     }
     const user = await authenticate(request);
     if (user === null || user === undefined) throw new HttpError(401, 'UNAUTHENTICATED', 'the request carries no authenticated user');
-    const scope = scopeHandle(storage.extension(route.extensionId, { user }), route.scope);
+    const extensionId = validate.extensionId(route.extensionId); // the client's URL: a 400 when malformed
+    let ext: ExtensionHandle;
+    try {
+      ext = storage.extension(extensionId, { user });
+    } catch (error) {
+      // What is left to refuse is the user: the host's hook returned one the storage cannot take (its bug,
+      // never the client's), so the host hears of it through onError and the client gets a 503.
+      throw new Error('"authenticate" returned a user the storage refuses', { cause: error });
+    }
+    const scope = scopeHandle(ext, route.scope);
     if (route.key === null) return withoutBodyFor(method, await list(scope, url));
     switch (method) {
       case 'PUT':

@@ -446,6 +446,19 @@ describe('limits, quotas, authorization, verification and failures', () => {
     expect(authorizing.internalErrors[0]).toMatchObject({ code: 'FORBIDDEN', cause: { message: 'permission service down' } });
   });
 
+  it("a malformed user from authenticate is the host's failure (503 and onError), a malformed extension id in the URL the client's (400)", async () => {
+    const server = await start({}, { authenticate: () => ({ id: { not: 'an id' } }) as never });
+    const body = await expectError(await get(server, 'global/a'), 503, 'UNAVAILABLE');
+    expect(body.message).toBe('the storage is unavailable; try again later');
+    expect(server.internalErrors).toHaveLength(1);
+    expect(server.internalErrors[0]).toMatchObject({ message: '"authenticate" returned a user the storage refuses', cause: { code: 'VALIDATION' } });
+    const fine = await start();
+    const response = await fetch(`${fine.origin}${BASE_PATH}/Acme/x/storage/persistent/global/a`, { headers: USER });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { code: string }).code).toBe('VALIDATION');
+    expect(fine.internalErrors).toHaveLength(0);
+  });
+
   it('a client that aborts its upload leaves the store as it was and the server serving', async () => {
     const server = await start();
     const controller = new AbortController();
