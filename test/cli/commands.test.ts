@@ -78,8 +78,8 @@ describe.each(['sqlite', 'postgres', 'mysql'] as const)('CLI on %s', (name) => {
       quotas: [{ extensionId: 'acme.beta', usage: { bytes: 5, keys: 1 }, quota: { bytes: 20, keys: 4 } }],
     });
     const bad = await cli(['stats', '--db', db.url, '--extension', 'Not Valid']);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/^extension-storage stats: "extensionId" expected/);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^extension-storage stats: --extension: "extensionId" expected/);
   });
 
   test('export writes JSON Lines to stdout or a file, tokens as they are; import reads them back', async () => {
