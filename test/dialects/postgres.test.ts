@@ -166,6 +166,35 @@ describe.skipIf(!pgUrl)('postgres dialect', () => {
       expect(row!.now).toBeInstanceOf(Date);
     });
 
+    it("the client's parsers (Drizzle's dates as text, int8 as BigInt, a date parser of its own) do not change what the library returns", async () => {
+      const at = new Date('2026-11-30T12:34:56.789Z');
+      const clients = [
+        db.client(),
+        drizzle({ client: db.client() }),
+        db.client({ types: { bigint: postgresJs.BigInt } }),
+        db.client({ types: { date: { to: 1184, from: [1082, 1114, 1184], serialize: (x: Date | string) => new Date(x).toISOString(), parse: (x: string) => x } } }),
+      ];
+      const seen = [];
+      for (const [index, client] of clients.entries()) {
+        const storage = new ExtensionStorage({ dialect: postgres(client as Sql), now: () => at });
+        await storage.migrate();
+        const scope = storage.extension('acme.parsers').global;
+        const key = `k${index}`;
+        const written = await scope.set(key, 'v', { category: 'c', expiresAt: new Date('2027-01-01T00:00:00.001Z') });
+        const again = await scope.set(key, 'w', { category: 'c', expiresAt: new Date('2027-01-01T00:00:00.001Z') });
+        const read = await scope.get(key);
+        for (const info of [written, again, read!]) {
+          expect([info.createdAt, info.updatedAt, info.expiresAt]).toEqual([at, at, new Date('2027-01-01T00:00:00.001Z')]);
+          expect(typeof info.size).toBe('number');
+        }
+        expect([again.version, read!.version, read!.etag]).toEqual([2, 2, again.etag]);
+        expect(new TextDecoder().decode(read!.value)).toBe('w');
+        const { uuid: _uuid, etag: _etag, key: _key, ...rest } = read!;
+        seen.push(rest);
+      }
+      expect(seen.every((entry) => JSON.stringify(entry) === JSON.stringify(seen[0]))).toBe(true);
+    });
+
     it('rejects anything else with a VALIDATION error, and wraps driver errors', async () => {
       for (const client of [null, {}, { $client: {} }, () => 1]) {
         const error = (() => {

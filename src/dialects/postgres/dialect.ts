@@ -21,7 +21,11 @@ export type PostgresClient = Sql<any> | { readonly $client: Sql<any> };
  * const storage = new ExtensionStorage({ dialect: postgres(postgresJs(process.env.DATABASE_URL!)) });
  */
 export function postgres(client: PostgresClient): Dialect {
-  return pgDatabaseDialect('postgres', overClient(rawClient(client)), overTransaction);
+  const sql = rawClient(client);
+  return pgDatabaseDialect('postgres', overClient(sql), overTransaction, {
+    textDropsBom: false,
+    direct: (text, params) => sql.unsafe(text, params as never[], { prepare: true }).values(),
+  });
 }
 
 /**

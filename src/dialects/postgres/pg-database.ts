@@ -29,6 +29,7 @@ import {
   scopedKey,
   writeParams,
 } from '../shared/statements.js';
+import { binder, type Binder } from '../shared/binder.js';
 import { migrations } from './migrations.js';
 import { extensionStorage as t, extensionStorageUsage as u } from './schema.js';
 import { transferOperations } from './transfer.js';
@@ -60,6 +61,13 @@ export interface PgDriverTraits {
    * tells without a round trip (PGlite's `Transaction.closed`). Absent: the library cannot tell.
    */
   readonly transactionEnded?: (tx: AnyPgDatabase) => boolean;
+  /**
+   * Runs a statement's text with positional parameters on the database's own client, rows as arrays in
+   * column order (postgres.js: `unsafe(…, { prepare: true }).values()`, as Drizzle runs a named prepared
+   * statement): `get` and `upsert` then skip Drizzle's mapping, decoded here. Not used in transactions'
+   * views, which run on the transaction's connection through Drizzle. Absent (PGlite): Drizzle only.
+   */
+  readonly direct?: (text: string, params: unknown[]) => Promise<unknown[][]>;
 }
 
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -364,6 +372,53 @@ function migrationSession(name: string, tx: AnyPgDatabase): MigrationSession {
   };
 }
 
+/** A hot statement's text and the binder of its parameters, for `PgDriverTraits.direct`. */
+interface Direct {
+  readonly text: string;
+  readonly bind: Binder;
+}
+
+/** `get` and `upsert` compiled once for a driver that runs them directly; the same SQL Drizzle prepares. */
+function directStatements(db: AnyPgDatabase): { get: Direct; upsert: Direct } {
+  const compiled = (query: { sql: string; params: unknown[] }): Direct => ({ text: query.sql, bind: binder(query.params, (value) => value) });
+  return {
+    get: compiled(db.select(rowColumns(t)).from(t).where(atKey(t)).toSQL()),
+    upsert: compiled(db.insert(t).values(insertedRow(t)).onConflictDoUpdate({ target: scopedKey(t), set: replacedOnConflict(t, excluded) }).returning(info).toSQL()),
+  };
+}
+
+/** A timestamp as the client's parsers give it: a Date (postgres.js's default) or its text. */
+const toDate = (value: unknown): Date => (value instanceof Date ? value : new Date(value as string));
+
+/**
+ * A row of `infoColumns` (and `rowColumns`, the value last) as a direct statement returns it, in that
+ * order. Numbers through `Number` (an int8 comes as text or a BigInt), as Drizzle's decoders do.
+ */
+function decodeInfo(r: unknown[]): RowInfo {
+  return {
+    id: Number(r[0]),
+    uuid: r[1] as string,
+    key: r[2] as string,
+    valueType: r[3] as string,
+    category: r[4] as string | null,
+    description: r[5] as string | null,
+    isEncrypted: r[6] as boolean,
+    size: Number(r[7]),
+    version: Number(r[8]),
+    createdAt: toDate(r[9]),
+    updatedAt: toDate(r[10]),
+    createdBy: r[11] as string | null,
+    updatedBy: r[12] as string | null,
+    expiresAt: r[13] === null ? null : toDate(r[13]),
+  };
+}
+
+function decodeRow(r: unknown[]): Row {
+  const row = decodeInfo(r) as RowInfo & { value: Uint8Array };
+  row.value = r[14] as Uint8Array;
+  return row;
+}
+
 /**
  * A dialect over a Drizzle pg database. `name` prefixes error messages (`postgres`, `pglite`).
  * @example
@@ -375,7 +430,13 @@ export function pgDatabaseDialect(
   adopt: (host: unknown) => AnyPgDatabase | null = () => null,
   traits: PgDriverTraits = { textDropsBom: false },
 ): Dialect {
-  return session({ name, db, statements: prepareStatements(db, traits), lifecycle: prepareLifecycleStatements(db), adopt, traits, root: db });
+  const run = traits.direct;
+  const hot = run && directStatements(db);
+  const direct = hot && {
+    get: (values: Record<string, unknown>) => run(hot.get.text, hot.get.bind(values)),
+    upsert: (values: Record<string, unknown>) => run(hot.upsert.text, hot.upsert.bind(values)),
+  };
+  return session({ name, db, statements: prepareStatements(db, traits), lifecycle: prepareLifecycleStatements(db), adopt, traits, root: db, direct });
 }
 
 /** What one view of the dialect runs on: the database, or a transaction on one of its connections. */
@@ -396,6 +457,8 @@ interface PgSession {
   readonly ended?: () => boolean;
   /** The database the dialect was built over (the same for its transactions' views): see `own-transaction.ts`. */
   readonly root: object;
+  /** On the database's own client, where the driver offers it (`PgDriverTraits.direct`): `get` and `upsert`, rows as arrays. */
+  readonly direct?: { readonly [S in 'get' | 'upsert']: (values: Record<string, unknown>) => Promise<unknown[][]> };
 }
 
 function session(context: PgSession): Dialect {
@@ -413,7 +476,7 @@ function session(context: PgSession): Dialect {
       ended: traits.transactionEnded && (() => traits.transactionEnded!(tx)),
       root: context.root,
     });
-  const { failed, ended } = context;
+  const { failed, ended, direct } = context;
 
   /** Runs one operation and wraps driver errors; in a transaction, none after one has failed or after its end. */
   async function run<T>(operation: string, body: () => Promise<T>): Promise<T> {
@@ -453,13 +516,19 @@ function session(context: PgSession): Dialect {
     migrate: () => locked((session) => applyMigrations(name, session, migrations)),
     migrateDown: () => locked((session) => revertMigrations(name, session, migrations)),
 
-    get: (scope: Scope, key: string) =>
-      run('get', async () => (await statements.get.execute(keyParams(scope, key)))[0] as Row | undefined),
+    get: direct
+      ? (scope: Scope, key: string) =>
+          run('get', async () => {
+            const rows = await direct.get(keyParams(scope, key));
+            return rows.length === 0 ? undefined : decodeRow(rows[0]!);
+          })
+      : (scope: Scope, key: string) => run('get', async () => (await statements.get.execute(keyParams(scope, key)))[0] as Row | undefined),
 
     upsert: (write: RowWrite) =>
       run('upsert', async () => {
         for (let attempt = 1; ; attempt++) {
           try {
+            if (direct) return decodeInfo((await direct.upsert(write as unknown as Record<string, unknown>))[0]!);
             return (await statements.upsert.execute({ ...write }))[0] as RowInfo;
           } catch (error) {
             if (attempt === ID_ATTEMPTS || !isIdCollision(error)) throw error;
