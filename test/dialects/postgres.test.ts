@@ -174,7 +174,7 @@ describe.skipIf(!pgUrl)('postgres dialect', () => {
         db.client({ types: { bigint: postgresJs.BigInt } }),
         db.client({ types: { date: { to: 1184, from: [1082, 1114, 1184], serialize: (x: Date | string) => new Date(x).toISOString(), parse: (x: string) => x } } }),
       ];
-      const seen = [];
+      const seen: unknown[] = [];
       for (const [index, client] of clients.entries()) {
         const storage = new ExtensionStorage({ dialect: postgres(client as Sql), now: () => at });
         await storage.migrate();

