@@ -573,7 +573,7 @@ function session(context: MysqlSession): Dialect {
   const { pool, host, run, locked, isMariadb, galera, prepared, lifecycle, db, hot, compiled, conditional, within, begin } = context;
   const readInfo = async (connection: Connection, scope: Scope, key: string) => {
     const rows = await prepared<RowDataPacket[]>(connection, conditional.writtenInfo, keyParams(scope, key));
-    if (rows.length !== 1) throw new Error(`the written row was not found (${rows.length} rows)`);
+    if (rows.length !== 1) throw await galera.lost(connection, new Error(`the written row was not found (${rows.length} rows)`));
     return decodeInfo(rows[0]!);
   };
   return Object.freeze({
@@ -599,7 +599,7 @@ function session(context: MysqlSession): Dialect {
         return pool.transaction(async (connection) => {
           await prepared(connection, compiled.upsert, write as unknown as Record<string, unknown>);
           const rows = await prepared<RowDataPacket[]>(connection, compiled.written, keyParams(write, write.key));
-          if (rows.length !== 1) throw new Error(`the upserted row was not found (${rows.length} rows)`);
+          if (rows.length !== 1) throw await galera.lost(connection, new Error(`the upserted row was not found (${rows.length} rows)`));
           return decodeInfo(rows[0]!);
         });
       }),

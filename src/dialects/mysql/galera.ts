@@ -45,6 +45,12 @@ export interface GaleraAware {
    * would be brute-force aborted when the write arrives, failing the host's whole transaction.
    */
   causal(connection: Connection): Connection;
+  /**
+   * `error`, or on a cluster the retryable conflict it really is: a row the transaction open on
+   * `connection` has just written and cannot read back means the node rolled the transaction back
+   * without saying so (see `stillOpen`); the statements after that ran outside it.
+   */
+  lost(connection: Connection, error: Error): Promise<Error>;
 }
 
 /**
@@ -116,6 +122,7 @@ export function galeraAware(client: Pool | Connection): GaleraAware {
     isGalera,
     attempts: (single) => (known === true ? CLUSTER_ATTEMPTS : single),
     causal: (connection) => forward(connection),
+    lost: async (connection, error) => ((await isGalera(connection)) && !(await stillOpen(connection).catch(() => false)) ? silentlyAborted() : error),
   };
 }
 
