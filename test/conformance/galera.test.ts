@@ -12,7 +12,7 @@ const mysqlUrl = inject('mysqlUrl');
 
 // The whole suite on a three-node MariaDB Galera cluster, the library's connections spread over the
 // nodes: every call the dialect makes goes to the next node in turn (see test/galera/cluster.ts), so a
-// write and the read after it land on different nodes. One skip, with its reason.
+// write and the read after it land on different nodes. Two skips, each with its reason.
 conformance({
   name: 'mysql (MariaDB Galera, three nodes round-robin)',
   skips: {
