@@ -183,7 +183,8 @@ describe.skipIf(!pgUrl)('postgres dialect', () => {
         const written = await scope.set(key, 'v', { category: 'c', expiresAt: new Date('2027-01-01T00:00:00.001Z') });
         const again = await scope.set(key, 'w', { category: 'c', expiresAt: new Date('2027-01-01T00:00:00.001Z') });
         const read = await scope.get(key);
-        for (const info of [written, again, read!]) {
+        const [listed] = (await scope.list({ prefix: key })).items;
+        for (const info of [written, again, read!, listed!]) {
           expect([info.createdAt, info.updatedAt, info.expiresAt]).toEqual([at, at, new Date('2027-01-01T00:00:00.001Z')]);
           expect(typeof info.size).toBe('number');
         }

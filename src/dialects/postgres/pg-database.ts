@@ -64,7 +64,7 @@ export interface PgDriverTraits {
   /**
    * Runs a statement's text with positional parameters on the database's own client, rows as arrays in
    * column order (postgres.js: `unsafe(…, { prepare: true }).values()`, as Drizzle runs a named prepared
-   * statement): `get` and `upsert` then skip Drizzle's mapping, decoded here. Not used in transactions'
+   * statement): `get`, `upsert` and listings then skip Drizzle's mapping, decoded here. Not used in transactions'
    * views, which run on the transaction's connection through Drizzle. Absent (PGlite): Drizzle only.
    */
   readonly direct?: (text: string, params: unknown[]) => Promise<unknown[][]>;
@@ -378,12 +378,20 @@ interface Direct {
   readonly bind: Binder;
 }
 
-/** `get` and `upsert` compiled once for a driver that runs them directly; the same SQL Drizzle prepares. */
-function directStatements(db: AnyPgDatabase): { get: Direct; upsert: Direct } {
+/**
+ * `get`, `upsert` and the listing shapes (each at first use) compiled for a driver that runs them
+ * directly: the same SQL Drizzle prepares.
+ */
+function directStatements(db: AnyPgDatabase): { get: Direct; upsert: Direct; list: (() => Direct)[] } {
   const compiled = (query: { sql: string; params: unknown[] }): Direct => ({ text: query.sql, bind: binder(query.params, (value) => value) });
   return {
     get: compiled(db.select(rowColumns(t)).from(t).where(atKey(t)).toSQL()),
     upsert: compiled(db.insert(t).values(insertedRow(t)).onConflictDoUpdate({ target: scopedKey(t), set: replacedOnConflict(t, excluded) }).returning(info).toSQL()),
+    list: Array.from({ length: QUERY_SHAPES }, (_, index) =>
+      lazy(() =>
+        compiled(db.select(info).from(t).where(matchesQuery(t, shapeAt(index))).orderBy(asc(t.key)).limit(sql.placeholder('limit')).toSQL()),
+      ),
+    ),
   };
 }
 
@@ -435,6 +443,10 @@ export function pgDatabaseDialect(
   const direct = hot && {
     get: (values: Record<string, unknown>) => run(hot.get.text, hot.get.bind(values)),
     upsert: (values: Record<string, unknown>) => run(hot.upsert.text, hot.upsert.bind(values)),
+    list: (shape: number, values: Record<string, unknown>) => {
+      const statement = hot.list[shape]!();
+      return run(statement.text, statement.bind(values));
+    },
   };
   return session({ name, db, statements: prepareStatements(db, traits), lifecycle: prepareLifecycleStatements(db), adopt, traits, root: db, direct });
 }
@@ -458,7 +470,9 @@ interface PgSession {
   /** The database the dialect was built over (the same for its transactions' views): see `own-transaction.ts`. */
   readonly root: object;
   /** On the database's own client, where the driver offers it (`PgDriverTraits.direct`): `get` and `upsert`, rows as arrays. */
-  readonly direct?: { readonly [S in 'get' | 'upsert']: (values: Record<string, unknown>) => Promise<unknown[][]> };
+  readonly direct?: {
+    readonly [S in 'get' | 'upsert']: (values: Record<string, unknown>) => Promise<unknown[][]>;
+  } & { readonly list: (shape: number, values: Record<string, unknown>) => Promise<unknown[][]> };
 }
 
 function session(context: PgSession): Dialect {
@@ -539,8 +553,11 @@ function session(context: PgSession): Dialect {
     delete: (scope: Scope, key: string, now: Date) =>
       run('delete', async () => (await statements.delete.execute(keyParams(scope, key, now))).length > 0),
 
-    list: (scope: Scope, query: RowQuery, limit: number) =>
-      run('list', () => statements.list[shapeIndex(query)]!().execute(queryParams(scope, query, limit)) as Promise<RowInfo[]>),
+    list: direct
+      ? (scope: Scope, query: RowQuery, limit: number) =>
+          run('list', async () => (await direct.list(shapeIndex(query), queryParams(scope, query, limit))).map(decodeInfo))
+      : (scope: Scope, query: RowQuery, limit: number) =>
+          run('list', () => statements.list[shapeIndex(query)]!().execute(queryParams(scope, query, limit)) as Promise<RowInfo[]>),
 
     count: (scope: Scope, query: RowQuery) =>
       run('count', async () => (await statements.count[shapeIndex(query)]!().execute(queryParams(scope, query)))[0]!.n),
