@@ -285,8 +285,9 @@ function wrapped(operation: string, error: unknown): ExtensionStorageError {
  * the pool or on one connection. The host's pool options must not change what the library reads, so
  * each one that could is set here: `typeCast` (when the host has one), `rowsAsArray`, `nestTables`,
  * `timezone` (DATETIME columns hold UTC wall-clock time; no statement binds a `Date`: the columns send
- * text). The options mysql2 only ever turns on (`dateStrings`, `supportBigNumbers`, `bigNumberStrings`)
- * are absorbed by the decoders below, which take dates and numbers as objects or as text.
+ * text), unless the pool already reads so (`readsAsTheLibrary`: the statement then goes as bare text).
+ * The options mysql2 only ever turns on (`dateStrings`, `supportBigNumbers`, `bigNumberStrings`) are
+ * absorbed by the decoders below, which take dates and numbers as objects or as text.
  */
 function statementRunner(typeCast: TypeCast | undefined) {
   return async function prepared<T>(client: Pool | Connection, statement: Bound, values: Record<string, unknown>): Promise<T> {
