@@ -178,7 +178,95 @@ describe.skipIf(!mysqlUrl)('mysql dialect on MariaDB', () => {
     }, 120_000);
   });
 
+  describe('a pool of one connection', () => {
+    it('migrate(), a transaction or a host transaction as the first call works, and so does everything after it', async () => {
+      const fresh = await createTempDatabase(mysqlUrl!);
+      try {
+        for (let run = 0; run < 2; run++) {
+          // The second run finds the table migrated: migrate() is then the pool's first call on a new pool.
+          const single = mysql2.createPool({ uri: fresh.url, connectionLimit: 1 });
+          try {
+            const storage = new ExtensionStorage({ dialect: mysql(single) });
+            await storage.migrate();
+            const scope = storage.extension('acme.single').global;
+            await scope.set(`k${run}`, 'v');
+            expect(await scope.getText(`k${run}`)).toBe('v');
+            expect(await scope.increment('n')).toBe(run + 1);
+            expect((await scope.setMany([{ key: 'a', value: '1' }])).length).toBe(1);
+          } finally {
+            await single.end();
+          }
+        }
+        // A transaction's first write holds the only connection while the dialect first asks what the
+        // server is: it must ask on that connection (it waited for a second one forever).
+        for (const first of ['transaction', 'host transaction'] as const) {
+          const single = mysql2.createPool({ uri: fresh.url, connectionLimit: 1 });
+          try {
+            const storage = new ExtensionStorage({ dialect: mysql(single) });
+            if (first === 'transaction') {
+              await storage.transaction(async (tx) => {
+                await tx.extension('acme.single').global.set('t', 'v');
+                await tx.extension('acme.single').global.setMany([{ key: 't2', value: 'v' }]);
+              });
+            } else {
+              const connection = await single.getConnection();
+              try {
+                await connection.beginTransaction();
+                await storage.withTransaction(connection).extension('acme.single').global.set('h', 'v');
+                await connection.commit();
+              } finally {
+                connection.release();
+              }
+            }
+            expect(await storage.extension('acme.single').global.getText(first === 'transaction' ? 't2' : 'h')).toBe('v');
+          } finally {
+            await single.end();
+          }
+        }
+        // Six transactions at once on a pool of four, as its first work.
+        const four = mysql2.createPool({ uri: fresh.url, connectionLimit: 4 });
+        try {
+          const storage = new ExtensionStorage({ dialect: mysql(four) });
+          await Promise.all(Array.from({ length: 6 }, (_, i) => storage.transaction((tx) => tx.extension('acme.single').global.set(`p${i}`, 'v'))));
+          expect(await storage.extension('acme.single').global.count({ prefix: 'p' })).toBe(6);
+        } finally {
+          await four.end();
+        }
+      } finally {
+        await fresh.drop();
+      }
+    }, 30_000);
+  });
+
   describe('deadlocks', () => {
+    it('a setMany the server aborts with a deadlock writes none of its entries (its later statements are never sent)', async () => {
+      const fresh = await createTempDatabase(mysqlUrl!);
+      const freshPool = mysql2.createPool({ uri: fresh.url, connectionLimit: 12 });
+      try {
+        const storage = new ExtensionStorage({ dialect: mysql(freshPool) });
+        await storage.migrate();
+        const scope = storage.extension('acme.batches').global;
+        const keys = Array.from({ length: 50 }, (_, i) => `m${String(i).padStart(2, '0')}`);
+        let rejected = 0;
+        for (let round = 0; round < 3; round++) {
+          // Half the batches in reverse key order: they lock the same rows in opposite orders and deadlock.
+          const outcomes = await Promise.allSettled(
+            Array.from({ length: 12 }, (_, i) => scope.setMany((i % 2 ? keys : [...keys].reverse()).map((key) => ({ key, value: `r${round}b${i}` })))),
+          );
+          const failed = new Set(outcomes.flatMap((outcome, i) => (outcome.status === 'rejected' ? [`r${round}b${i}`] : [])));
+          for (const outcome of outcomes) if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'CONFLICT', retryable: true });
+          rejected += failed.size;
+          const stored = new Set((await scope.getMany(keys)).map((entry) => new TextDecoder().decode(entry!.value)));
+          expect([...stored].filter((value) => failed.has(value))).toEqual([]);
+          expect(stored.size).toBe(1);
+        }
+        expect(rejected).toBeGreaterThan(0);
+      } finally {
+        await freshPool.end();
+        await fresh.drop();
+      }
+    }, 60_000);
+
     it('an upsert the server aborts with a deadlock runs again, a bounded number of times', async () => {
       const fresh = await createTempDatabase(mysqlUrl!);
       const freshPool = mysql2.createPool({ uri: fresh.url, connectionLimit: 2 });

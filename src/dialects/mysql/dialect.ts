@@ -34,7 +34,7 @@ import {
 } from '../shared/statements.js';
 import { connections, type Connections } from './client.js';
 import { galeraAware, LOCK_TABLE, withLease } from './galera.js';
-import { inTransaction, savepoint } from './transactions.js';
+import { guarded, inTransaction, savepoint } from './transactions.js';
 import { migrations } from './migrations.js';
 import { extensionStorage as t, extensionStorageUsage as u } from './schema.js';
 import { transferOperations } from './transfer.js';
@@ -423,8 +423,9 @@ export function mysql(client: MysqlClient): Dialect {
   const prepared = statementRunner(hasOwnTypeCast(host) ? asReceived : undefined);
   /** Whether the server is MariaDB (which has `INSERT … RETURNING`), asked once at first need. */
   let mariadb: Promise<boolean> | undefined;
-  const isMariadb = () =>
-    (mariadb ??= host.query<RowDataPacket[]>({ sql: 'SELECT VERSION() AS `version`', ...TEXT_QUERY }).then(
+  // `via`: the connection a caller holds, if any (a pool whose connections are all lent has none to ask on).
+  const isMariadb = (via: Pool | Connection = host) =>
+    (mariadb ??= via.query<RowDataPacket[]>({ sql: 'SELECT VERSION() AS `version`', ...TEXT_QUERY }).then(
       ([rows]) => /mariadb/i.test(String(rows[0]?.version)),
       (error: unknown) => {
         mariadb = undefined;
@@ -476,7 +477,7 @@ export function mysql(client: MysqlClient): Dialect {
   function lockedSession(operation: string, body: (session: MigrationSession) => Promise<void>): Promise<void> {
     return pool.turn(() =>
       pool.alone(async (connection, broken) => {
-        const cluster = await galera.isGalera().catch((error: unknown) => {
+        const cluster = await galera.isGalera(connection).catch((error: unknown) => {
           throw new DatabaseError(`mysql: ${operation}: could not ask the server whether it is a Galera node`, error);
         });
         if (cluster) {
@@ -535,7 +536,7 @@ interface MysqlSession {
   readonly host: Pool | Connection;
   readonly run: <T>(operation: string, body: () => Promise<T>) => Promise<T>;
   readonly locked: (operation: string, body: (session: MigrationSession) => Promise<void>) => Promise<void>;
-  readonly isMariadb: () => Promise<boolean>;
+  readonly isMariadb: (via?: Pool | Connection) => Promise<boolean>;
   readonly galera: ReturnType<typeof galeraAware>;
   /** Runs a compiled statement as the dialect runs all of them (prepared, the pool's result options overridden). */
   readonly prepared: ReturnType<typeof statementRunner>;
@@ -553,7 +554,8 @@ interface MysqlSession {
 }
 
 /** The view inside the transaction open on `connection`: no retries (the caller's transaction decides), nested transactions as savepoints. */
-function transactionSession(context: MysqlSession, connection: Connection): MysqlSession {
+function transactionSession(context: MysqlSession, open: Connection): MysqlSession {
+  const connection = guarded(open);
   return {
     ...context,
     pool: inTransaction(connection),
@@ -592,7 +594,7 @@ function session(context: MysqlSession): Dialect {
       run('upsert', async () => {
         // Not on Galera: a node that replays an aborted INSERT … RETURNING answers with a malformed
         // result (after committing it), which the transaction below never meets.
-        if ((await isMariadb()) && !(await galera.isGalera())) {
+        if ((await isMariadb(host)) && !(await galera.isGalera(host))) {
           const rows = await prepared<RowDataPacket[]>(host, hot.upsertReturning, write as unknown as Record<string, unknown>);
           if (rows.length !== 1) throw new Error(`the upserted row was not returned (${rows.length} rows)`);
           return decodeInfo(rows[0]!);

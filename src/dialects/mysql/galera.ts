@@ -36,8 +36,11 @@ const SYNC_WAIT = 'SET STATEMENT wsrep_sync_wait=15 FOR ';
 export interface GaleraAware {
   /** The client to run everything on: the host's own, causal on a Galera node. */
   readonly client: Pool | Connection;
-  /** Whether the server is a Galera node (`wsrep_on`), asked once at first need. */
-  isGalera(): Promise<boolean>;
+  /**
+   * Whether the server is a Galera node (`wsrep_on`), asked once at first need, on `via` when the
+   * caller holds a connection (a pool whose only connection it holds has none left to ask on).
+   */
+  isGalera(via?: Pool | Connection): Promise<boolean>;
   /** How many attempts an operation aborted by a conflict gets: `single` unless on a cluster. */
   attempts(single: number): number;
   /**
@@ -94,7 +97,7 @@ export function galeraAware(client: Pool | Connection): GaleraAware {
     else await target.beginTransaction();
   };
   const commit = (target: Connection) => async (): Promise<void> => {
-    if ((await isGalera()) && !(await stillOpen(target))) throw silentlyAborted();
+    if ((await isGalera(target)) && !(await stillOpen(target))) throw silentlyAborted();
     await target.commit();
   };
   const getConnection = (target: Pool) => async (): Promise<PoolConnection> => forward(await target.getConnection());
