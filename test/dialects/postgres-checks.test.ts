@@ -6,6 +6,7 @@ import postgresJs from 'postgres';
 import { expect, inject, it } from 'vitest';
 import { ExtensionStorage, ExtensionStorageError } from '../../src/index.js';
 import { postgres } from '../../src/dialects/postgres/index.js';
+import { createTempDatabase } from '../setup/databases.js';
 
 const pgUrl = inject('pgUrl');
 
@@ -28,6 +29,35 @@ it.skipIf(!pgUrl)('a database not in UTF8 is UNSUPPORTED_DATABASE, naming the en
     await sql.end();
     await admin.unsafe(`DROP DATABASE "${name}" WITH (FORCE)`);
     await admin.end();
+  }
+});
+
+it.skipIf(!pgUrl)('a session whose DateStyle or bytea_output changes what the drivers parse is UNSUPPORTED_DATABASE, naming the setting', async () => {
+  const cases: [Record<string, string>, string][] = [
+    [{ DateStyle: 'SQL, DMY' }, 'DateStyle'],
+    [{ DateStyle: 'German' }, 'DateStyle'],
+    [{ DateStyle: 'Postgres, MDY' }, 'DateStyle'],
+    [{ bytea_output: 'escape' }, 'bytea_output'],
+  ];
+  const database = await createTempDatabase(pgUrl!);
+  for (const [connection, setting] of cases) {
+    const sql = postgresJs(database.url, { max: 1, onnotice: () => {}, connection });
+    try {
+      const error = await new ExtensionStorage({ dialect: postgres(sql) }).migrate().catch((e: unknown) => e);
+      expect(error, setting).toBeInstanceOf(ExtensionStorageError);
+      expect((error as ExtensionStorageError).code).toBe('UNSUPPORTED_DATABASE');
+      expect((error as Error).message).toContain(setting);
+    } finally {
+      await sql.end();
+    }
+  }
+  // ISO in either order of day and month is fine.
+  const iso = postgresJs(database.url, { max: 1, onnotice: () => {}, connection: { DateStyle: 'ISO, DMY' } });
+  try {
+    await expect(new ExtensionStorage({ dialect: postgres(iso) }).migrate()).resolves.toBeUndefined();
+  } finally {
+    await iso.end();
+    await database.drop();
   }
 });
 

@@ -120,11 +120,13 @@ async function checkDatabase(name: string, tx: AnyPgDatabase): Promise<void> {
   const result = await tx.execute(
     sql.raw(
       `SELECT current_setting('server_version_num')::int AS version, current_setting('client_encoding') AS client, ` +
+        `current_setting('DateStyle') AS date_style, current_setting('bytea_output') AS bytea_output, ` +
         `pg_encoding_to_char(encoding) AS server FROM pg_database WHERE datname = current_database()`,
     ),
   );
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { version: number; client: string; server: string }[];
-  const { version, client, server } = rows[0]!;
+  type Settings = { version: number; client: string; server: string; date_style: string; bytea_output: string };
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Settings[];
+  const { version, client, server, date_style: dateStyle, bytea_output: byteaOutput } = rows[0]!;
   if (Number(version) < MIN_SERVER_VERSION) {
     throw new UnsupportedDatabaseError(`${name}: the server is PostgreSQL ${version}; extension-storage needs PostgreSQL 10 or later`);
   }
@@ -134,6 +136,19 @@ async function checkDatabase(name: string, tx: AnyPgDatabase): Promise<void> {
   }
   if (client !== 'UTF8') {
     throw new UnsupportedDatabaseError(`${name}: the connection's client_encoding is ${client}; extension-storage needs UTF8 (the drivers' default)`);
+  }
+  // The drivers parse timestamps and bytea from PostgreSQL's text output, which these settings change:
+  // with another DateStyle a date reads wrong (11 February for 2 November) or invalid, and entries with
+  // an expiry vanish; with bytea_output 'escape' a value reads back as other bytes.
+  if (!/^ISO\b/i.test(dateStyle)) {
+    throw new UnsupportedDatabaseError(
+      `${name}: the connection's DateStyle is "${dateStyle}"; extension-storage needs ISO output (PostgreSQL's default, e.g. "ISO, MDY": check the client's connection options and ALTER DATABASE/ROLE … SET DateStyle)`,
+    );
+  }
+  if (byteaOutput !== 'hex') {
+    throw new UnsupportedDatabaseError(
+      `${name}: the connection's bytea_output is "${byteaOutput}"; extension-storage needs "hex" (PostgreSQL's default: check the client's connection options and ALTER DATABASE/ROLE … SET bytea_output)`,
+    );
   }
 }
 
