@@ -196,6 +196,19 @@ describe.skipIf(!pgUrl)('postgres dialect', () => {
       expect(seen.every((entry) => JSON.stringify(entry) === JSON.stringify(seen[0]))).toBe(true);
     });
 
+    it('getMany and deleteMany take any key, on a client that knows no array types (fetch_types: false)', async () => {
+      for (const client of [db.client(), db.client({ fetch_types: false })]) {
+        const scope = new ExtensionStorage({ dialect: postgres(client) }).extension('acme.arrays').global;
+        await new ExtensionStorage({ dialect: postgres(client) }).migrate();
+        const keys = ['plain', 'a,b', 'quote"d', 'back\\slash', '{braces}', 'NULL', ' spaced ', 'ünïcode 😀'];
+        for (const key of keys) await scope.set(key, key);
+        const read = await scope.getMany([...keys, 'missing']);
+        expect(read.map((entry) => (entry === null ? null : new TextDecoder().decode(entry.value)))).toEqual([...keys, null]);
+        expect(await scope.deleteMany(keys)).toBe(keys.length);
+        expect(await scope.count()).toBe(0);
+      }
+    });
+
     it('rejects anything else with a VALIDATION error, and wraps driver errors', async () => {
       for (const client of [null, {}, { $client: {} }, () => 1]) {
         const error = (() => {

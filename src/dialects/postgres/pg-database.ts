@@ -316,6 +316,15 @@ function prepareConditionalStatements(db: AnyPgDatabase) {
   };
 }
 
+/**
+ * `values` as the text of a PostgreSQL array literal (`{"a","b\\"c"}` for a and b"c), which the statement
+ * casts with `::text[]`: a driver then binds one text parameter, whatever it knows of array types
+ * (postgres.js with `fetch_types: false` sent a JavaScript array as "a,b", a malformed literal).
+ */
+function textArray(values: readonly string[]): string {
+  return `{${values.map((value) => `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
+}
+
 /** SQLSTATEs after which the transaction was aborted and may simply run again. */
 const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
 
@@ -613,10 +622,10 @@ function session(context: PgSession): Dialect {
       }),
 
     getMany: (scope: Scope, keys: readonly string[]) =>
-      run('get many', () => statements.getMany().execute({ ...keyParams(scope, ''), keys }) as Promise<Row[]>),
+      run('get many', () => statements.getMany().execute({ ...keyParams(scope, ''), keys: textArray(keys) }) as Promise<Row[]>),
 
     deleteMany: (scope: Scope, keys: readonly string[], now: Date) =>
-      run('delete many', async () => (await statements.deleteMany().execute({ ...keyParams(scope, '', now), keys })).length),
+      run('delete many', async () => (await statements.deleteMany().execute({ ...keyParams(scope, '', now), keys: textArray(keys) })).length),
 
     transaction: async <T>(body: (tx: Dialect) => Promise<T>) => {
       if (failed === undefined) refuseInsideTransaction(context.root, name, 'transaction');
