@@ -123,7 +123,8 @@ export function description(input: unknown): string | null {
 
 /** A syntactically valid MIME type (RFC 9110), at most 255 characters. */
 export function valueType(input: unknown): string {
-  if (typeof input !== 'string' || input.length > MAX_VALUE_TYPE_LENGTH || !MIME_TYPE.test(input)) {
+  // Characters are code points, as for keys and categories (and MySQL's varchar(255) utf8mb4 column).
+  if (typeof input !== 'string' || (input.length > MAX_VALUE_TYPE_LENGTH && codePointLength(input) > MAX_VALUE_TYPE_LENGTH) || !MIME_TYPE.test(input)) {
     throw new ValidationError(
       `"valueType" expected a MIME type such as "application/json" of at most ${MAX_VALUE_TYPE_LENGTH} characters, got ${
         typeof input === 'string' ? JSON.stringify(input.slice(0, 64)) : describe(input)

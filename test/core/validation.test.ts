@@ -122,10 +122,15 @@ describe('set options', () => {
     ['encrypt', { encrypt: 'yes' }],
   ])('refuses a bad %s', async (field, options) => refuses(() => scope.set('k', 'v', options as never), field));
   it('accepts the longest category and description, and parameterised MIME types', async () => {
+    await refuses(() => scope.set('e', 'v', { valueType: `text/plain; x="${'😀'.repeat(240)}"` }), 'valueType');
     await scope.set('a', 'v', { category: '𝄞'.repeat(64), description: 'line\nbreak'.repeat(100).slice(0, 1024) });
     await scope.set('b', 'v', { valueType: 'text/plain; charset="utf-8"; format=flowed' });
     await scope.set('c', 'v', { valueType: 'application/vnd.acme+json' });
-    expect(rows()).toBe(3);
+    // 255 characters counted as code points, as keys and categories are: 239 four-byte ones in a quoted parameter.
+    const astral = `text/plain; x="${'😀'.repeat(239)}"`;
+    expect([...astral].length).toBe(255);
+    await scope.set('d', 'v', { valueType: astral });
+    expect(rows()).toBe(4);
   });
 });
 
