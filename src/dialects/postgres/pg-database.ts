@@ -153,6 +153,20 @@ async function checkDatabase(name: string, tx: AnyPgDatabase): Promise<void> {
 }
 
 /**
+ * The queries of `get`, `upsert` and each listing shape, unfinished: Drizzle prepares them
+ * (`prepareStatements`), or they are compiled for a driver that runs them itself (`directStatements`).
+ * `read` maps the columns read (PGlite reads text as bytes).
+ */
+function hotQueries(db: AnyPgDatabase, read: <T extends Record<string, Column>>(columns: T) => T = (columns) => columns) {
+  const info = read(infoColumns(t));
+  return {
+    get: () => db.select(read(rowColumns(t))).from(t).where(atKey(t)),
+    upsert: () => db.insert(t).values(insertedRow(t)).onConflictDoUpdate({ target: scopedKey(t), set: replacedOnConflict(t, excluded) }).returning(info),
+    list: (shape: number) => db.select(info).from(t).where(matchesQuery(t, shapeAt(shape))).orderBy(asc(t.key)).limit(sql.placeholder('limit')),
+  };
+}
+
+/**
  * Every hot statement, prepared once per dialect instance (per transaction for a transaction's view;
  * the listing shapes and the rarer statements at first use). Each has its own stable name: with
  * postgres.js only a named Drizzle statement is prepared server-side (and reused per connection).
@@ -161,27 +175,12 @@ function prepareStatements(db: AnyPgDatabase, traits: PgDriverTraits) {
   const placeholder = sql.placeholder;
   const name = (statement: string) => `extension_storage_${statement}`;
   const read = <T extends Record<string, Column>>(columns: T) => (traits.textDropsBom ? textAsBytes(columns) : columns);
-  const info = read(infoColumns(t));
+  const hot = hotQueries(db, read);
   return {
-    get: db.select(read(rowColumns(t))).from(t).where(atKey(t)).prepare(name('get')),
-    upsert: db
-      .insert(t)
-      .values(insertedRow(t))
-      .onConflictDoUpdate({ target: scopedKey(t), set: replacedOnConflict(t, excluded) })
-      .returning(info)
-      .prepare(name('upsert')),
+    get: hot.get().prepare(name('get')),
+    upsert: hot.upsert().prepare(name('upsert')),
     delete: db.delete(t).where(liveAtKey(t)).returning({ id: t.id }).prepare(name('delete')),
-    list: Array.from({ length: QUERY_SHAPES }, (_, index) =>
-      lazy(() =>
-        db
-          .select(info)
-          .from(t)
-          .where(matchesQuery(t, shapeAt(index)))
-          .orderBy(asc(t.key))
-          .limit(placeholder('limit'))
-          .prepare(name(`list_${index}`)),
-      ),
-    ),
+    list: Array.from({ length: QUERY_SHAPES }, (_, index) => lazy(() => hot.list(index).prepare(name(`list_${index}`)))),
     count: Array.from({ length: QUERY_SHAPES }, (_, index) =>
       lazy(() =>
         db
@@ -408,14 +407,11 @@ interface Direct {
  */
 function directStatements(db: AnyPgDatabase): { get: Direct; upsert: Direct; list: (() => Direct)[] } {
   const compiled = (query: { sql: string; params: unknown[] }): Direct => ({ text: query.sql, bind: binder(query.params, (value) => value) });
+  const hot = hotQueries(db);
   return {
-    get: compiled(db.select(rowColumns(t)).from(t).where(atKey(t)).toSQL()),
-    upsert: compiled(db.insert(t).values(insertedRow(t)).onConflictDoUpdate({ target: scopedKey(t), set: replacedOnConflict(t, excluded) }).returning(info).toSQL()),
-    list: Array.from({ length: QUERY_SHAPES }, (_, index) =>
-      lazy(() =>
-        compiled(db.select(info).from(t).where(matchesQuery(t, shapeAt(index))).orderBy(asc(t.key)).limit(sql.placeholder('limit')).toSQL()),
-      ),
-    ),
+    get: compiled(hot.get().toSQL()),
+    upsert: compiled(hot.upsert().toSQL()),
+    list: Array.from({ length: QUERY_SHAPES }, (_, index) => lazy(() => compiled(hot.list(index).toSQL()))),
   };
 }
 
