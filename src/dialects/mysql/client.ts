@@ -72,6 +72,21 @@ export function connections(client: Pool | Connection): Connections {
   });
 }
 
+/** The connection options of a mysql2 client that change what a statement returns, as the library reads them. */
+export interface ClientConfig {
+  readonly typeCast?: unknown;
+  readonly rowsAsArray?: unknown;
+  readonly nestTables?: unknown;
+  readonly dateStrings?: unknown;
+  readonly timezone?: unknown;
+}
+
+/** The options under a mysql2 promise pool or connection (its callback-API object's), or `undefined` where they cannot be seen. */
+export function clientConfig(client: Pool | Connection): ClientConfig | undefined {
+  const inner = client as { pool?: { config?: { connectionConfig?: ClientConfig } }; connection?: { config?: ClientConfig } };
+  return inner.pool?.config?.connectionConfig ?? inner.connection?.config;
+}
+
 type Execute = (options: unknown, values: unknown) => Promise<unknown>;
 type CallbackExecute = (options: unknown, values: unknown, done: (error: unknown, rows?: unknown, fields?: unknown) => void) => void;
 

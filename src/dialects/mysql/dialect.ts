@@ -32,7 +32,7 @@ import {
   rowColumns,
   writeParams,
 } from '../shared/statements.js';
-import { connections, type Connections } from './client.js';
+import { clientConfig, connections, type Connections } from './client.js';
 import { galeraAware, LOCK_TABLE, withLease } from './galera.js';
 import { guarded, inTransaction, savepoint } from './transactions.js';
 import { migrations } from './migrations.js';
@@ -205,8 +205,7 @@ const asReceived: TypeCast = (_field, next) => next();
 
 /** Whether the host's client has a `typeCast` other than mysql2's default (or one that cannot be seen). */
 function hasOwnTypeCast(client: Pool | Connection): boolean {
-  const inner = client as { pool?: { config?: { connectionConfig?: { typeCast?: unknown } } }; connection?: { config?: { typeCast?: unknown } } };
-  return (inner.pool?.config?.connectionConfig?.typeCast ?? inner.connection?.config?.typeCast) !== true;
+  return clientConfig(client)?.typeCast !== true;
 }
 
 /**
@@ -315,9 +314,7 @@ const readingOf = new WeakMap<object, 'as-is' | 'local' | 'other'>();
 function readsAsTheLibrary(client: Pool | Connection): boolean {
   let reading = readingOf.get(client);
   if (reading === undefined) {
-    type Config = { rowsAsArray?: unknown; nestTables?: unknown; dateStrings?: unknown; timezone?: unknown };
-    const inner = client as { pool?: { config?: { connectionConfig?: Config } }; connection?: { config?: Config } };
-    const config = inner.pool?.config?.connectionConfig ?? inner.connection?.config;
+    const config = clientConfig(client);
     reading =
       config === undefined || config.rowsAsArray || config.nestTables
         ? 'other'
