@@ -58,6 +58,20 @@ function recordingPool(pool: Pool): { pool: Pool; take(): Recorded[] } {
   };
 }
 
+/** Runs `body` with a migrated storage over a pool of `connectionLimit` on a database of its own, dropped after. */
+async function onFreshDatabase(connectionLimit: number, body: (pool: Pool, storage: ExtensionStorage) => Promise<void>): Promise<void> {
+  const fresh = await createTempDatabase(mysqlUrl!);
+  const pool = mysql2.createPool({ uri: fresh.url, connectionLimit });
+  try {
+    const storage = new ExtensionStorage({ dialect: mysql(pool) });
+    await storage.migrate();
+    await body(pool, storage);
+  } finally {
+    await pool.end();
+    await fresh.drop();
+  }
+}
+
 describe.skipIf(!mysqlUrl)('mysql dialect on MariaDB', () => {
   let database: TempDatabase;
   let pool: Pool;
@@ -239,12 +253,8 @@ describe.skipIf(!mysqlUrl)('mysql dialect on MariaDB', () => {
   });
 
   describe('deadlocks', () => {
-    it('a setMany the server aborts with a deadlock writes none of its entries (its later statements are never sent)', async () => {
-      const fresh = await createTempDatabase(mysqlUrl!);
-      const freshPool = mysql2.createPool({ uri: fresh.url, connectionLimit: 12 });
-      try {
-        const storage = new ExtensionStorage({ dialect: mysql(freshPool) });
-        await storage.migrate();
+    it('a setMany the server aborts with a deadlock writes none of its entries (its later statements are never sent)', () =>
+      onFreshDatabase(12, async (_pool, storage) => {
         const scope = storage.extension('acme.batches').global;
         const keys = Array.from({ length: 50 }, (_, i) => `m${String(i).padStart(2, '0')}`);
         let rejected = 0;
@@ -261,18 +271,10 @@ describe.skipIf(!mysqlUrl)('mysql dialect on MariaDB', () => {
           expect(stored.size).toBe(1);
         }
         expect(rejected).toBeGreaterThan(0);
-      } finally {
-        await freshPool.end();
-        await fresh.drop();
-      }
-    }, 60_000);
+      }), 60_000);
 
-    it('an upsert the server aborts with a deadlock runs again, a bounded number of times', async () => {
-      const fresh = await createTempDatabase(mysqlUrl!);
-      const freshPool = mysql2.createPool({ uri: fresh.url, connectionLimit: 2 });
-      try {
-        const storage = new ExtensionStorage({ dialect: mysql(freshPool) });
-        await storage.migrate();
+    it('an upsert the server aborts with a deadlock runs again, a bounded number of times', () =>
+      onFreshDatabase(2, async (freshPool, storage) => {
         // A trigger that fails the next `n` inserts with the server's deadlock error. The counter lives
         // in a MEMORY table, which the aborted statement's rollback leaves alone.
         await freshPool.query('CREATE TABLE deadlocks (n int NOT NULL) ENGINE=MEMORY');
@@ -298,11 +300,7 @@ describe.skipIf(!mysqlUrl)('mysql dialect on MariaDB', () => {
         expect(attempts).toBeLessThanOrEqual(20);
         expect(await ext.global.getText('k')).toBe('v');
         expect((await ext.global.get('k'))?.version).toBe(1);
-      } finally {
-        await freshPool.end();
-        await fresh.drop();
-      }
-    }, 30_000);
+      }), 30_000);
   });
 
   describe('migrations', () => {
